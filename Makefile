@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# bootmem-rs harness.  The two set-up commands are
+#
+#   make ab      build the C and the Rust kernel, boot both under QEMU/OVMF,
+#                run KUnit, print the A/B table (the main job)
+#   make check   host tests, rustfmt/clippy, then `make ab`; ends with
+#                "N passed, N failed"
+#
+# Both install what they need (scripts/setup-deps.sh) and prepare the
+# kernel tree (scripts/prepare-tree.sh): KDIR=/path/to/linux-6.12.y uses
+# your tree instead of the Debian 6.12.117 source unpacked in build/linux.
+
+TOP      := $(CURDIR)
+KDIR     ?= $(TOP)/build/linux
+VARIANT  ?= c
+MEM      ?= 1G
+SMP      ?= 2
+APPEND   ?=
+export KDIR MEM SMP APPEND
+
+.PHONY: help deps tree config build kernels initramfs boot ab check \
+	host-test fmt clippy clean distclean
+
+help:
+	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
+	@echo "Other targets: deps tree config build boot kernels host-test fmt clippy clean"
+	@echo "Variables: KDIR= VARIANT=c|rust MEM=1G SMP=2 APPEND='...' AB_CONFIGS='1G:2 3G:2'"
+
+deps:
+	@scripts/setup-deps.sh
+
+tree: deps
+	@scripts/prepare-tree.sh $(KDIR)
+
+config: tree
+	@scripts/kbuild.sh config $(VARIANT) $(KDIR)
+
+build: tree
+	@scripts/kbuild.sh build $(VARIANT) $(KDIR)
+
+# One kernel build at a time: the machine this runs on has two cores.
+kernels: tree
+	@scripts/kbuild.sh build c $(KDIR)
+	@scripts/kbuild.sh build rust $(KDIR)
+
+initramfs:
+	@scripts/bootmem_ab.py initramfs
+
+boot: build
+	@scripts/bootmem_ab.py boot $(VARIANT)
+
+ab: kernels
+	@scripts/bootmem_ab.py ab
+
+check: tree
+	@scripts/check.sh
+
+host-test: tree
+	@scripts/check.sh host
+
+fmt:
+	@scripts/check.sh fmt
+
+clippy:
+	@scripts/check.sh clippy
+
+clean:
+	rm -rf build/out-c build/out-rust build/logs build/results build/host
+
+distclean:
+	rm -rf build

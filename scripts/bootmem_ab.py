@@ -1,0 +1,469 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Boot bootmem-rs kernels under QEMU/OVMF and A/B-compare them.
+
+  bootmem_ab.py initramfs            build build/initramfs.cpio
+  bootmem_ab.py boot VARIANT         boot one variant, check it
+  bootmem_ab.py ab                   boot both, print the table, compare
+
+A boot passes when QEMU powers off by itself before the timeout, the
+tree's own tools/testing/kunit/kunit.py parses the KTAP with no failed or
+crashed test, the log has no WARNING/BUG/Oops/panic (outside the markers a
+test prints around a WARNING it provokes on purpose, which must then hold
+one), and the initramfs printed its boot-state dump.
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.path.join(TOP, "build")
+LOGS = os.path.join(BUILD, "logs")
+RESULTS = os.path.join(BUILD, "results")
+KDIR = os.environ.get("KDIR") or os.path.join(BUILD, "linux")
+OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+EXPECTED = os.path.join(TOP, "tools", "testing", "ab", "expected-differences")
+BASE_APPEND = ("console=ttyS0 panic=-1 oops=panic efi=debug memblock=debug "
+               "nokaslr")
+
+BAD_PATTERNS = [
+    re.compile(p) for p in (
+        r"WARNING:", r"\bBUG:", r"kernel BUG at", r"\bOops\b",
+        r"Kernel panic", r"general protection fault", r"UBSAN:",
+        r"possible circular locking", r"INFO: task .* blocked",
+        r"rust_panic|panicked at",
+    )
+]
+EXPECT_BEGIN = "bootmem-rs: expected WARNING begin"
+EXPECT_END = "bootmem-rs: expected WARNING end"
+STATE_BEGIN = "=== bootmem-rs state begin ==="
+STATE_END = "=== bootmem-rs state end ==="
+
+INIT_SCRIPT = r"""#!/bin/busybox sh
+# bootmem-rs boot-state dump: print what the memory code decided, power off.
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+echo "=== bootmem-rs state begin ==="
+echo "--- meminfo"
+grep -E '^(MemTotal|MemFree):' /proc/meminfo
+echo "--- iomem"
+cat /proc/iomem
+echo "--- efi-runtime-map"
+for d in /sys/firmware/efi/runtime-map/*; do
+	[ -d "$d" ] || continue
+	echo "$(cat $d/type) $(cat $d/phys_addr) $(cat $d/num_pages) $(cat $d/attribute) $(cat $d/virt_addr)"
+done
+echo "--- boot-services"
+dmesg | grep -o 'Freeing EFI boot services memory: .*'
+echo "--- memblock-debugfs"
+for f in /sys/kernel/debug/memblock/*; do
+	[ -f "$f" ] || continue
+	echo "# ${f##*/}"
+	cat "$f"
+done
+echo "=== bootmem-rs state end ==="
+poweroff -f
+"""
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=True, **kw)
+
+
+# ---------------------------------------------------------------- initramfs
+
+def build_initramfs():
+    """build/initramfs.cpio: busybox-static and our /init, packed by the
+    tree's own usr/gen_init_cpio (no root needed for /dev/console)."""
+    out = os.path.join(BUILD, "initramfs.cpio")
+    gen = None
+    for v in ("c", "rust"):
+        cand = os.path.join(BUILD, "out-" + v, "usr", "gen_init_cpio")
+        if os.access(cand, os.X_OK):
+            gen = cand
+            break
+    if gen is None:
+        sys.exit("initramfs: no usr/gen_init_cpio yet: build a kernel first")
+    os.makedirs(BUILD, exist_ok=True)
+    init = os.path.join(BUILD, "initramfs-init.sh")
+    with open(init, "w") as f:
+        f.write(INIT_SCRIPT)
+    lst = os.path.join(BUILD, "initramfs.list")
+    with open(lst, "w") as f:
+        f.write("dir /dev 0755 0 0\n"
+                "nod /dev/console 0600 0 0 c 5 1\n"
+                "dir /bin 0755 0 0\n"
+                "dir /proc 0755 0 0\n"
+                "dir /sys 0755 0 0\n"
+                "file /bin/busybox /bin/busybox 0755 0 0\n"
+                f"file /init {init} 0755 0 0\n")
+    with open(out + ".tmp", "wb") as f:
+        run([gen, lst], stdout=f)
+    os.replace(out + ".tmp", out)
+    return out
+
+
+# --------------------------------------------------------------------- boot
+
+def qemu_cmd(variant, mem, smp, append, vars_copy, initrd):
+    bz = os.path.join(BUILD, "out-" + variant, "arch", "x86", "boot", "bzImage")
+    if not os.path.exists(bz):
+        sys.exit(f"boot: {bz} missing: run 'make build VARIANT={variant}'")
+    return [
+        "qemu-system-x86_64", "-machine", "q35,accel=tcg", "-cpu", "max",
+        "-m", mem, "-smp", str(smp), "-nographic", "-no-reboot",
+        "-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}",
+        "-drive", f"if=pflash,format=raw,unit=1,file={vars_copy}",
+        "-kernel", bz, "-initrd", initrd,
+        "-append", (BASE_APPEND + " " + append).strip(),
+    ]
+
+
+def boot(variant, mem="1G", smp=2, append="", timeout=300, tag=None):
+    """Boot one variant; return (log_path, wall_seconds, timed_out)."""
+    os.makedirs(LOGS, exist_ok=True)
+    initrd = build_initramfs()
+    tag = tag or f"{variant}-{mem}-smp{smp}"
+    path = os.path.join(LOGS, f"boot-{tag}.log")
+    with tempfile.TemporaryDirectory() as tmp:
+        vars_copy = os.path.join(tmp, "OVMF_VARS.fd")
+        shutil.copyfile(OVMF_VARS, vars_copy)
+        cmd = qemu_cmd(variant, mem, smp, append, vars_copy, initrd)
+        with open(path + ".cmd", "w") as f:
+            f.write(" ".join(cmd) + "\n")
+        start = time.monotonic()
+        timed_out = False
+        with open(path, "wb") as f:
+            p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=f,
+                                 stderr=subprocess.STDOUT)
+            try:
+                p.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+                p.kill()
+                p.wait()
+        wall = time.monotonic() - start
+    return path, wall, timed_out
+
+
+def read_log(path):
+    with open(path, "rb") as f:
+        text = f.read().decode("utf-8", "replace")
+    # Serial output has CRLF and ANSI noise from OVMF.
+    text = text.replace("\r", "")
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
+    return text.split("\n")
+
+
+def strip_ts(line):
+    return re.sub(r"^\[\s*\d+\.\d+\]\s?", "", line)
+
+
+def kunit_results(path):
+    """Parse KTAP with the tree's kunit.py; return (ok, suites, text)."""
+    kunit = os.path.join(KDIR, "tools", "testing", "kunit", "kunit.py")
+    jpath = path + ".kunit.json"
+    p = subprocess.run([sys.executable, kunit, "parse", "--json=" + jpath,
+                        path], capture_output=True, text=True)
+    suites = []
+    try:
+        with open(jpath) as f:
+            data = json.load(f)
+        for s in data.get("sub_groups", []):
+            counts = {"pass": 0, "fail": 0, "skip": 0, "error": 0}
+            for t in s.get("test_cases", []):
+                st = t.get("status", "").lower()
+                counts[{"pass": "pass", "fail": "fail",
+                        "skip": "skip"}.get(st, "error")] += 1
+            suites.append((s.get("name", "?"), counts))
+    except (OSError, ValueError):
+        pass
+    return p.returncode == 0, suites, p.stdout + p.stderr
+
+
+def check_log(lines):
+    """Problems found in a boot log (a list of strings; empty = clean)."""
+    problems = []
+    inside = False
+    expected_seen = None
+    for raw in lines:
+        line = strip_ts(raw)
+        if EXPECT_BEGIN in line:
+            inside, expected_seen = True, False
+            continue
+        if EXPECT_END in line:
+            if not expected_seen:
+                problems.append("a test expected a WARNING that did not come")
+            inside = False
+            continue
+        for pat in BAD_PATTERNS:
+            if pat.search(line):
+                if inside and "WARNING:" in line:
+                    expected_seen = True
+                elif not inside:
+                    problems.append("log: " + line.strip()[:160])
+                break
+    if inside:
+        problems.append("log ends inside an expected-WARNING section")
+    text = "\n".join(lines)
+    if STATE_BEGIN not in text or STATE_END not in text:
+        problems.append("no boot-state dump from the initramfs")
+    if "reboot: Power down" not in text:
+        problems.append("the kernel did not power off")
+    return problems
+
+
+# -------------------------------------------------------------- observables
+
+def section(lines, name):
+    out, on = [], False
+    for raw in lines:
+        line = strip_ts(raw)
+        if line.startswith("--- ") or line.startswith("=== bootmem-rs state end"):
+            on = line == "--- " + name
+            continue
+        if on:
+            out.append(line.rstrip())
+    return out
+
+
+MEMBLOCK_RGN = re.compile(
+    r"^\s*(memory|reserved)\[0x[0-9a-f]+\]\s+\[(0x[0-9a-f]+)-(0x[0-9a-f]+)\], "
+    r"(0x[0-9a-f]+) bytes(?: on node (\d+))? flags: (0x[0-9a-f]+)")
+
+
+def memblock_dump(lines):
+    """The last memblock_dump_all() in the log (memblock=debug, x86 NUMA
+    init): {'memory': [...], 'reserved': [...]} of (base, end, nid, flags)."""
+    dumps = []
+    cur = None
+    for raw in lines:
+        line = strip_ts(raw)
+        if line.startswith("MEMBLOCK configuration:"):
+            cur = {"memory": [], "reserved": []}
+            dumps.append(cur)
+            continue
+        m = MEMBLOCK_RGN.match(line)
+        if m and cur is not None:
+            cur[m.group(1)].append((int(m.group(2), 16), int(m.group(3), 16),
+                                    m.group(5), int(m.group(6), 16)))
+    return dumps[-1] if dumps else None
+
+
+def kernel_image(iomem):
+    """[start, end] of the kernel image (code .. bss) from /proc/iomem."""
+    lo, hi = None, None
+    for line in iomem:
+        m = re.match(r"\s*([0-9a-f]+)-([0-9a-f]+) : Kernel (code|rodata|data|bss)", line)
+        if m:
+            s, e = int(m.group(1), 16), int(m.group(2), 16)
+            lo = s if lo is None else min(lo, s)
+            hi = e if hi is None else max(hi, e)
+    return lo, hi
+
+
+def observables(lines):
+    obs = {}
+    iomem = section(lines, "iomem")
+    klo, khi = kernel_image(iomem)
+    meminfo = section(lines, "meminfo")
+    obs["MemTotal"] = " ".join(l.split(":")[1].strip() for l in meminfo
+                               if l.startswith("MemTotal")) or "?"
+    tot = "?"
+    for raw in lines:
+        m = re.search(r"Memory: \d+K/(\d+)K available", raw)
+        if m:
+            tot = m.group(1) + "K"
+    obs["memory total (Memory: .../TK)"] = tot
+    obs["/proc/iomem (without Kernel *)"] = [
+        l for l in iomem if not re.search(r": Kernel (code|rodata|data|bss)", l)]
+    obs["EFI runtime map"] = section(lines, "efi-runtime-map")
+    obs["EFI boot services freed"] = " ".join(section(lines, "boot-services")) or "none"
+    smp = [m.group(1) for m in (re.search(r"Freeing SMP alternatives memory: (\S+)",
+                                          strip_ts(l)) for l in lines) if m]
+    obs["SMP alternatives freed"] = " ".join(smp) or "none"
+    dump = memblock_dump(lines)
+    if dump is None:
+        obs["memblock.memory"] = "no dump"
+        obs["memblock.reserved (outside kernel image)"] = "no dump"
+        obs["memblock RSRV_KERN regions"] = "no dump"
+    else:
+        fmt = lambda r: f"[{r[0]:#x}-{r[1]:#x}] node {r[2]} flags {r[3]:#x}"
+        obs["memblock.memory"] = [fmt(r) for r in dump["memory"]]
+        # The kernel image differs in size between the variants; regions
+        # touching it are left out (the image itself is listed in iomem).
+        def outside(r):
+            return klo is None or r[1] < klo or r[0] > khi
+        obs["memblock.reserved (outside kernel image)"] = [
+            fmt(r) for r in dump["reserved"] if outside(r)]
+        obs["memblock RSRV_KERN regions"] = [
+            fmt(r) for r in dump["reserved"] if r[3] & 0x20]
+    debugfs = section(lines, "memblock-debugfs")
+    obs["memblock debugfs"] = debugfs if debugfs else "not present"
+    return obs
+
+
+def short(v):
+    if isinstance(v, list):
+        h = hashlib.sha256("\n".join(v).encode()).hexdigest()[:8]
+        return f"{len(v)} lines #{h}"
+    return str(v)
+
+
+# ---------------------------------------------------------------------- ab
+
+def load_expected():
+    exp = {}
+    if os.path.exists(EXPECTED):
+        with open(EXPECTED) as f:
+            for line in f:
+                line = line.strip()
+                if not line or line.startswith("#"):
+                    continue
+                name, _, why = line.partition("|")
+                exp[name.strip()] = why.strip()
+    return exp
+
+
+def record(results, name, ok, detail=""):
+    results.append((name, ok, detail))
+
+
+def boot_and_check(variant, mem, smp, append, results):
+    path, wall, timed_out = boot(variant, mem, smp, append)
+    lines = read_log(path)
+    ok_k, suites, ktext = kunit_results(path)
+    problems = check_log(lines)
+    if timed_out:
+        problems.insert(0, "QEMU timed out")
+    ntests = sum(sum(c.values()) for _, c in suites)
+    if not suites:
+        problems.append("no KUnit results in the log")
+    if not ok_k:
+        problems.append("kunit.py parse reports failures")
+    for name, c in suites:
+        for case in range(c["pass"]):
+            record(results, f"kunit {variant} {name}", True)
+        for case in range(c["fail"] + c["error"]):
+            record(results, f"kunit {variant} {name}", False, "failed/crashed")
+    record(results, f"boot {variant} {mem} smp{smp}", not problems,
+           "; ".join(problems))
+    return {"log": path, "wall": wall, "suites": suites, "problems": problems,
+            "ntests": ntests, "ktext": ktext, "lines": lines}
+
+
+def cmd_boot(args):
+    results = []
+    r = boot_and_check(args.variant, args.mem, args.smp, args.append, results)
+    log(f"boot {args.variant}: {r['wall']:.1f} s, log {os.path.relpath(r['log'], TOP)}")
+    for name, c in r["suites"]:
+        log(f"  kunit {name}: {c['pass']} passed, {c['fail']} failed, "
+            f"{c['error']} crashed, {c['skip']} skipped")
+    for p in r["problems"]:
+        log("  FAIL: " + p)
+    if r["problems"]:
+        log(r["ktext"][-3000:])
+    return 1 if r["problems"] else 0
+
+
+def cmd_ab(args):
+    results = []
+    expected = load_expected()
+    configs = [c.split(":") for c in args.configs.split()]
+    failed = False
+    for mem, smp in configs:
+        runs = {}
+        for v in ("c", "rust"):
+            runs[v] = boot_and_check(v, mem, int(smp), args.append, results)
+        c, r = runs["c"], runs["rust"]
+        log("")
+        log(f"== A/B: QEMU q35 TCG, OVMF, -m {mem} -smp {smp} ==")
+        w = 44
+        log(f"{'':{w}} {'C':>26} {'Rust':>26}  verdict")
+        sc, sr = dict(c["suites"]), dict(r["suites"])
+        for name in sorted(set(sc) | set(sr)):
+            f = lambda d: (f"{d['pass']}/{sum(d.values())} passed"
+                           if d else "absent")
+            same = sc.get(name) == sr.get(name)
+            log(f"{'kunit ' + name:{w}} {f(sc.get(name)):>26} "
+                f"{f(sr.get(name)):>26}  {'equal' if same else 'DIFFERS'}")
+            if not same:
+                failed = True
+        oc, orr = observables(c["lines"]), observables(r["lines"])
+        for key in oc:
+            a, b = oc[key], orr[key]
+            if a == b:
+                verdict, ok = "equal", True
+            elif key in expected:
+                verdict, ok = "differs (expected: " + expected[key] + ")", True
+            else:
+                verdict, ok = "DIFFERS", False
+            log(f"{key:{w}} {short(a):>26} {short(b):>26}  {verdict}")
+            record(results, f"ab {mem} {key}", ok, verdict)
+            if not ok:
+                failed = True
+                if isinstance(a, list):
+                    import difflib
+                    for d in difflib.unified_diff(a, b, "C", "Rust", lineterm="", n=1):
+                        log("    " + d)
+        log(f"{'boot wall time':{w}} {c['wall']:>25.1f}s {r['wall']:>25.1f}s  "
+            f"(ratio Rust/C {r['wall'] / c['wall']:.2f})")
+        for v in ("c", "rust"):
+            for p in runs[v]["problems"]:
+                log(f"{v}: FAIL: {p}")
+                failed = True
+    write_results(results, "ab")
+    log("")
+    log("make ab: " + ("FAILED: unexpected difference or failed boot"
+                       if failed else "OK: C and Rust agree"))
+    return 1 if failed else 0
+
+
+def write_results(results, name):
+    os.makedirs(RESULTS, exist_ok=True)
+    with open(os.path.join(RESULTS, name + ".txt"), "w") as f:
+        for n, ok, d in results:
+            f.write(f"{'PASS' if ok else 'FAIL'} {n}{(' -- ' + d) if d and not ok else ''}\n")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("initramfs")
+    b = sub.add_parser("boot")
+    b.add_argument("variant", choices=("c", "rust"))
+    b.add_argument("--mem", default=os.environ.get("MEM") or "1G")
+    b.add_argument("--smp", type=int, default=int(os.environ.get("SMP") or 2))
+    b.add_argument("--append", default=os.environ.get("APPEND", ""))
+    a = sub.add_parser("ab")
+    a.add_argument("--configs", default=os.environ.get("AB_CONFIGS") or "1G:2",
+                   help="space-separated MEM:SMP QEMU configurations")
+    a.add_argument("--append", default=os.environ.get("APPEND", ""))
+    args = ap.parse_args()
+    if args.cmd == "initramfs":
+        log(build_initramfs())
+        return 0
+    if args.cmd == "boot":
+        return cmd_boot(args)
+    return cmd_ab(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check.sh [host|fmt|clippy|ab|all]
+#
+# The project's tests.  Every step records one line per test in
+# build/results/STEP.txt ("PASS name" / "FAIL name -- why"); the last line
+# printed is the sum over all of them: "N passed, N failed".
+# A failing step does not stop the others; the exit status is non-zero if
+# anything failed.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+what=${1:-all}
+kdir=${KDIR:-$top/build/linux}
+res=$top/build/results
+mkdir -p "$res"
+
+# Debian's Rust 1.96 (rustc-web, rustfmt-web, rust-web-clippy) for
+# everything, so host and kernel see the same compiler.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export CARGO_TARGET_DIR=$top/build/host/target
+host_crates=(tools/testing/bootmem-host)
+
+pass() { echo "PASS $1" >> "$res/$step.txt"; }
+fail() { echo "FAIL $1${2:+ -- $2}" >> "$res/$step.txt"; echo "check: FAIL: $1${2:+ -- $2}" >&2; }
+begin() { step=$1; : > "$res/$step.txt"; echo "== check: $1"; }
+
+host() {
+	begin host
+	local c out
+	for c in "${host_crates[@]}"; do
+		[ -f "$c/Cargo.toml" ] || continue
+		out=$(cargo test --offline --manifest-path "$c/Cargo.toml" 2>&1)
+		echo "$out" | grep -E '^test result:|^test .* FAILED|panicked' || true
+		# One result per test cargo ran.
+		echo "$out" | grep -E '^test .+ \.\.\. ok$' | sed -E 's/^test (.+) \.\.\. ok$/\1/' |
+			while read -r t; do pass "cargo ${c##*/} $t"; done
+		echo "$out" | grep -E '^test .+ \.\.\. FAILED$' | sed -E 's/^test (.+) \.\.\. FAILED$/\1/' |
+			while read -r t; do fail "cargo ${c##*/} $t"; done
+		echo "$out" | grep -qE '^test result:' || fail "cargo test ${c##*/}" "did not build or run"
+	done
+	if [ -x tools/testing/memblock-ab/run.sh ]; then
+		if tools/testing/memblock-ab/run.sh "$kdir" 2>&1 | tee "$top/build/logs/memblock-ab.log" | tail -15; then
+			pass "memblock A/B differential (host, C vs Rust)"
+		else
+			fail "memblock A/B differential (host, C vs Rust)" "see build/logs/memblock-ab.log"
+		fi
+	fi
+}
+
+fmt() {
+	begin fmt
+	local files
+	mapfile -t files < <(git ls-files '*.rs'; git ls-files --others --exclude-standard '*.rs')
+	[ ${#files[@]} -gt 0 ] || { pass "rustfmt (no files)"; return; }
+	if rustfmt --check --edition 2021 "${files[@]}"; then
+		pass "rustfmt --check (${#files[@]} files)"
+	else
+		fail "rustfmt --check" "run rustfmt --edition 2021 on the files above"
+	fi
+}
+
+clippy() {
+	begin clippy
+	local c
+	for c in "${host_crates[@]}"; do
+		[ -f "$c/Cargo.toml" ] || continue
+		if cargo clippy --offline --quiet --all-targets --manifest-path "$c/Cargo.toml" -- -D warnings; then
+			pass "clippy ${c##*/}"
+		else
+			fail "clippy ${c##*/}"
+		fi
+	done
+}
+
+ab() {
+	begin ab-build
+	if make --no-print-directory kernels; then
+		pass "kernel builds (C and Rust)"
+		begin ab
+		# bootmem_ab.py writes one line per test to build/results/ab.txt.
+		if ! scripts/bootmem_ab.py ab; then
+			grep -q '^FAIL' "$res/ab.txt" || fail "A/B" "bootmem_ab.py failed"
+		fi
+	else
+		fail "kernel builds (C and Rust)" "see build/logs/build-*.log"
+		begin ab; fail "A/B boots" "no kernels"
+	fi
+}
+
+mkdir -p "$top/build/logs"
+start=$SECONDS
+case "$what" in
+host) host ;;
+fmt) fmt ;;
+clippy) clippy ;;
+ab) ab ;;
+all) rm -f "$res"/*.txt; host; fmt; clippy; ab ;;
+*) echo "usage: check.sh [host|fmt|clippy|ab|all]" >&2; exit 2 ;;
+esac
+
+files=("$res"/*.txt)
+npass=$(cat "${files[@]}" 2>/dev/null | grep -c '^PASS')
+nfail=$(cat "${files[@]}" 2>/dev/null | grep -c '^FAIL')
+echo "== check: $((SECONDS - start)) s"
+if [ "$nfail" -gt 0 ]; then
+	echo "Failed:"; grep -h '^FAIL' "${files[@]}" | sed 's/^/  /'
+fi
+echo "$npass passed, $nfail failed"
+[ "$nfail" -eq 0 ] && [ "$npass" -gt 0 ]

@@ -1,0 +1,95 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# kbuild.sh config|build|olddefconfig VARIANT [KDIR]
+#
+# Configure and build the VARIANT (c or rust) kernel out of tree in
+# build/out-VARIANT: tinyconfig + configs/base.config + configs/VARIANT.config,
+# merged with the tree's own merge_config.sh, then checked: every option the
+# fragments ask for must have survived olddefconfig.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cmd=${1:?usage: kbuild.sh config|build VARIANT [KDIR]}
+variant=${2:?usage: kbuild.sh config|build VARIANT [KDIR]}
+kdir=${3:-$top/build/linux}
+out=$top/build/out-$variant
+logs=$top/build/logs
+mkdir -p "$out" "$logs"
+
+case "$variant" in c|rust) ;; *) echo "kbuild: VARIANT must be c or rust" >&2; exit 2 ;; esac
+frags=("$top/configs/base.config" "$top/configs/$variant.config")
+
+# Kernel Rust needs Debian's rustc-web (with its library source): keep
+# rustup's toolchain (no rust-src) off PATH for kernel builds.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export CCACHE_DIR=${CCACHE_DIR:-$top/build/ccache}
+export CCACHE_BASEDIR=$top/build
+export CCACHE_SLOPPINESS=time_macros,include_file_mtime,include_file_ctime
+export CCACHE_NOHASHDIR=1
+mk=(make -C "$kdir" O="$out" LLVM=1 -j"${JOBS:-$(nproc)}"
+    RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTFMT=/usr/bin/rustfmt
+    BINDGEN="$top/build/tools/bin/bindgen" CC="ccache clang")
+
+do_config() {
+	local stamp=$out/.bootmem-rs-config-stamp want
+	want=$(cat "${frags[@]}" "$top/Kconfig" | sha256sum | cut -d' ' -f1)
+	if [ -f "$out/.config" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+		return 0
+	fi
+	echo "kbuild: configuring $variant in $out"
+	"${mk[@]}" -s tinyconfig >/dev/null
+	(cd "$kdir" && ./scripts/kconfig/merge_config.sh -m -O "$out" "$out/.config" "${frags[@]}" >/dev/null)
+	"${mk[@]}" -s olddefconfig >/dev/null
+	# Every requested value must have survived olddefconfig (a missing
+	# dependency silently drops an option).
+	local bad=0 line sym
+	while IFS= read -r line; do
+		case "$line" in
+		CONFIG_*=*) sym=${line%%=*}
+			grep -qxF "$line" "$out/.config" || {
+				echo "kbuild: $variant: asked for '$line', got '$(grep -E "^(# )?$sym[= ]" "$out/.config" || echo "$sym undefined")'" >&2
+				bad=1; } ;;
+		"# CONFIG_"*" is not set") sym=${line#\# }; sym=${sym%% *}
+			if grep -q "^$sym=" "$out/.config"; then
+				echo "kbuild: $variant: asked for '$line', got '$(grep "^$sym=" "$out/.config")'" >&2
+				bad=1
+			fi ;;
+		esac
+	done < <(cat "${frags[@]}")
+	if [ $bad -ne 0 ]; then
+		grep -q '^CONFIG_RUST=y' "$out/.config" ||
+			"${mk[@]}" rustavailable >&2 || true
+		rm -f "$stamp"
+		exit 1
+	fi
+	echo "$want" > "$stamp"
+}
+
+do_build() {
+	do_config
+	local log=$logs/build-$variant.log
+	echo "kbuild: building $variant (log: ${log#$top/})"
+	local start=$SECONDS
+	if ! "${mk[@]}" bzImage > "$log" 2>&1; then
+		grep -E 'error|Error|ERROR' "$log" | head -40 >&2
+		echo "kbuild: $variant build FAILED, see ${log#$top/}" >&2
+		exit 1
+	fi
+	# No new compiler/clippy/modpost warnings in our own files.
+	local ours
+	ours=$(cd "$top" && find mm drivers arch rust samples lib kernel include -type f \( -name '*.rs' -o -name '*.c' -o -name '*.h' \) 2>/dev/null | sed 's/[.]/\\./g' | paste -sd'|' -)
+	if grep -nE 'section mismatch|Section mismatch' "$log" >&2; then
+		echo "kbuild: $variant: modpost section mismatch" >&2; exit 1
+	fi
+	if [ -n "$ours" ] && grep -E "warning" -A3 "$log" | grep -qE "($ours)"; then
+		grep -E "warning" -A6 "$log" | grep -E -B3 -A3 "($ours)" >&2
+		echo "kbuild: $variant: warnings in bootmem-rs files" >&2; exit 1
+	fi
+	echo "kbuild: $variant built in $((SECONDS - start)) s"
+}
+
+case "$cmd" in
+config) do_config ;;
+build) do_build ;;
+*) echo "kbuild: unknown command $cmd" >&2; exit 2 ;;
+esac
