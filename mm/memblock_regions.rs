@@ -12,10 +12,10 @@
 //! the stale entries the C's `memmove()`s leave behind `cnt`.
 //!
 //! The module uses `core` only: no allocation, no kernel APIs and no panics on
-//! any input (no indexing, no unchecked arithmetic, slice moves only after
-//! their bounds were checked).  It is generic over [`Region`] because the
-//! layout of `struct memblock_region` depends on the configuration (`nid`
-//! exists only with `CONFIG_NUMA`).
+//! any input (no indexing, no unchecked arithmetic, no `copy_within()`: the
+//! object code has no panicking path at all).  It is generic over [`Region`]
+//! because the layout of `struct memblock_region` depends on the
+//! configuration (`nid` exists only with `CONFIG_NUMA`).
 //!
 //! It never calls back into its user: `memblock_double_array()` lives in init
 //! text, and generic code in `.text` calling it would be a section mismatch.
@@ -252,6 +252,37 @@ fn numa_valid_node<R: Region>(nid: i32) -> bool {
     nid >= 0 && nid < R::MAX_NUMNODES
 }
 
+/// `memmove(&w[1], &w[0], (w.len() - 1) * sizeof(*w))`: moves every entry
+/// of `w` but the last up by one, leaving `w[0]` as it was.
+///
+/// An explicit loop over checked accesses rather than `copy_within()`, whose
+/// bounds checks would leave panicking paths in the object code.
+fn shift_up<R: Copy>(w: &mut [R]) {
+    // w[j] = w[j - 1] for j from the top down to 1 (for j == 0 the source
+    // index wraps to usize::MAX and `get` yields nothing).
+    let mut i = w.len();
+    while let Some(j) = i.checked_sub(1) {
+        if let Some(&v) = w.get(j.wrapping_sub(1)) {
+            if let Some(d) = w.get_mut(j) {
+                *d = v;
+            }
+        }
+        i = j;
+    }
+}
+
+/// `memmove(&w[0], &w[1], (w.len() - 1) * sizeof(*w))`: moves every entry
+/// of `w` but the first down by one, leaving the last as it was.
+fn shift_down<R: Copy>(w: &mut [R]) {
+    for dst in 0..w.len() {
+        if let Some(&v) = w.get(dst.wrapping_add(1)) {
+            if let Some(d) = w.get_mut(dst) {
+                *d = v;
+            }
+        }
+    }
+}
+
 /// Checks that `regions[..cnt]` is a table the C could have built.
 ///
 /// `regions` is the whole array (`max` entries).  Accepted: a non-empty
@@ -393,15 +424,13 @@ impl<'a, R: Region> RegionTable<'a, R> {
         if idx > cnt {
             return Err(RegionError::BadIndex { idx });
         }
-        // The window is `regions[idx..=cnt]`: the regions to move plus the
-        // free entry they move into (present, as `cnt < max`).
+        // memmove(rgn + 1, rgn, (type->cnt - idx) * sizeof(*rgn)): the
+        // window `regions[idx..=cnt]` (present, as `cnt < max`) shifts up.
         let window = self
             .regions
             .get_mut(idx..=cnt)
             .ok_or(RegionError::BadIndex { idx })?;
-        let moved = window.len().saturating_sub(1);
-        // memmove(rgn + 1, rgn, (type->cnt - idx) * sizeof(*rgn))
-        window.copy_within(..moved, 1);
+        shift_up(window);
         let rgn = window.first_mut().ok_or(RegionError::BadIndex { idx })?;
         rgn.set_base(base);
         rgn.set_size(size);
@@ -432,8 +461,7 @@ impl<'a, R: Region> RegionTable<'a, R> {
             let next = self.live(next_idx)?;
             let this_end = this.base().wrapping_add(this.size());
 
-            if this_end != next.base() || this.nid() != next.nid() || this.flags() != next.flags()
-            {
+            if this_end != next.base() || this.nid() != next.nid() || this.flags() != next.flags() {
                 if this_end > next.base() {
                     return Err(RegionError::Unsorted { idx: next_idx });
                 }
@@ -451,9 +479,7 @@ impl<'a, R: Region> RegionTable<'a, R> {
                 .regions
                 .get_mut(next_idx..cnt)
                 .ok_or(RegionError::BadIndex { idx: next_idx })?;
-            if !window.is_empty() {
-                window.copy_within(1.., 0);
-            }
+            shift_down(window);
             *self.cnt = cnt.saturating_sub(1);
             end_rgn = end_rgn.saturating_sub(1);
         }

@@ -55,7 +55,7 @@ static int __init rsrv_kern_test_init(struct kunit *test)
 static void __init rsrv_kern_test_exit(struct kunit *test)
 {
 	/* No test may have grown the private array (see above). */
-	KUNIT_EXPECT_PTR_EQ(test, memblock.reserved.regions, test_regions);
+	KUNIT_EXPECT_PTR_EQ(test, memblock.reserved.regions, &test_regions[0]);
 	KUNIT_EXPECT_EQ(test, memblock.reserved.max, TEST_MAX_REGIONS);
 	memblock.reserved = saved_reserved;
 }

@@ -32,7 +32,7 @@ KDIR = os.environ.get("KDIR") or os.path.join(BUILD, "linux")
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 EXPECTED = os.path.join(TOP, "tools", "testing", "ab", "expected-differences")
-BASE_APPEND = ("console=ttyS0 panic=-1 oops=panic efi=debug memblock=debug "
+BASE_APPEND = ("console=ttyS0 panic=-1 oops=panic memblock=debug "
                "nokaslr")
 
 BAD_PATTERNS = [
@@ -65,6 +65,8 @@ for d in /sys/firmware/efi/runtime-map/*; do
 	[ -d "$d" ] || continue
 	echo "$(cat $d/type) $(cat $d/phys_addr) $(cat $d/num_pages) $(cat $d/attribute) $(cat $d/virt_addr)"
 done
+echo "--- efi-sysfs"
+ls /sys/firmware/efi
 echo "--- boot-services"
 dmesg | grep -o 'Freeing EFI boot services memory: .*'
 echo "--- memblock-debugfs"

@@ -72,6 +72,17 @@ clippy() {
 			fail "clippy ${c##*/}"
 		fi
 	done
+	# The kernel glue itself, built for the host against a stand-in kernel
+	# crate, under the lints the kernel's CLIPPY=1 build uses.
+	local f
+	for f in "" numa; do
+		if cargo clippy --offline --quiet --release ${f:+--features $f} \
+			--manifest-path tools/testing/memblock-ab/rust/Cargo.toml -- -D warnings; then
+			pass "clippy memblock glue${f:+ ($f)}"
+		else
+			fail "clippy memblock glue${f:+ ($f)}"
+		fi
+	done
 }
 
 ab() {

@@ -77,7 +77,7 @@ do_build() {
 	fi
 	# No new compiler/clippy/modpost warnings in our own files.
 	local ours
-	ours=$(cd "$top" && find mm drivers arch rust samples lib kernel include -type f \( -name '*.rs' -o -name '*.c' -o -name '*.h' \) 2>/dev/null | sed 's/[.]/\\./g' | paste -sd'|' -)
+	ours=$(cd "$top" && find mm drivers arch rust samples lib kernel include -type f \( -name '*.rs' -o -name '*.c' -o -name "*.h" \) 2>/dev/null | sed 's/[.]/\\./g' | paste -sd'|' - || true)
 	if grep -nE 'section mismatch|Section mismatch' "$log" >&2; then
 		echo "kbuild: $variant: modpost section mismatch" >&2; exit 1
 	fi

@@ -8,3 +8,6 @@
 
 #[path = "../../../../mm/memblock_regions.rs"]
 pub mod memblock_regions;
+
+#[path = "../../../../drivers/firmware/efi/unaccepted_memory_bitmap.rs"]
+pub mod unaccepted_memory_bitmap;

@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Rust implementation of the memblock `MEMBLOCK_RSRV_KERN` API.
+//!
+//! With `CONFIG_MEMBLOCK_RSRV_KERN_RUST`, `mm/memblock.c` leaves out its C
+//! `memblock_reserve_kern()`, `memblock_reserved_mark_kern()` and
+//! `memblock_reserved_kern_size()`, and this built-in object provides them
+//! with the prototypes of `<linux/memblock.h>`.  They must leave
+//! `memblock.reserved` in exactly the state the C leaves it.
+//!
+//! This file is only glue: it turns `memblock.reserved` into a checked
+//! [`RegionTable`] (refusing, with an error message, a table the C could not
+//! have built), runs the pure logic of [`memblock_regions`], and grows the
+//! array with the C's `memblock_double_array()` where the C would.  Growing is
+//! done here and not in the pure code because `memblock_double_array()` is
+//! init text (see [`memblock_regions`]).
+//!
+//! Like every `__init_memblock` function these are init text unless memblock
+//! is kept after boot (`CONFIG_ARCH_KEEP_MEMBLOCK`) or may be used by memory
+//! hotplug (`CONFIG_MEMORY_HOTPLUG`).
+
+use core::ffi::c_int;
+use core::ptr::addr_of_mut;
+use kernel::bindings;
+use kernel::prelude::*;
+
+pub mod memblock_regions;
+
+use memblock_regions::{AddRange, Region, RegionError, RegionTable, Warnings};
+
+const __LOG_PREFIX: &[u8] = b"memblock: \0";
+
+// The pure code hard-codes the flag's value; it must match the C enum.
+const _: () =
+    assert!(bindings::memblock_flags_MEMBLOCK_RSRV_KERN == memblock_regions::MEMBLOCK_RSRV_KERN);
+
+// `MAX_NUMNODES` is a small power of two, so the cast below is exact.
+const _: () = assert!(bindings::MAX_NUMNODES <= i32::MAX as u32);
+const MAX_NUMNODES: c_int = bindings::MAX_NUMNODES as c_int;
+
+// Compile-time check of the exported functions against the C prototypes in
+// `<linux/memblock.h>`: each array only type-checks if both elements have
+// exactly the element type.
+const _: [unsafe extern "C" fn(bindings::phys_addr_t, bindings::phys_addr_t) -> c_int; 4] = [
+    bindings::memblock_reserve_kern,
+    memblock_reserve_kern,
+    bindings::memblock_reserved_mark_kern,
+    memblock_reserved_mark_kern,
+];
+const _: [unsafe extern "C" fn(bindings::phys_addr_t, c_int) -> bindings::phys_addr_t; 2] = [
+    bindings::memblock_reserved_kern_size,
+    memblock_reserved_kern_size,
+];
+
+impl Region for bindings::memblock_region {
+    const NUMA: bool = cfg!(CONFIG_NUMA);
+    const MAX_NUMNODES: i32 = MAX_NUMNODES;
+
+    fn base(&self) -> u64 {
+        self.base
+    }
+
+    fn size(&self) -> u64 {
+        self.size
+    }
+
+    fn flags(&self) -> u32 {
+        self.flags
+    }
+
+    #[cfg(CONFIG_NUMA)]
+    fn nid(&self) -> i32 {
+        self.nid
+    }
+
+    #[cfg(not(CONFIG_NUMA))]
+    fn nid(&self) -> i32 {
+        0
+    }
+
+    fn set_base(&mut self, base: u64) {
+        self.base = base;
+    }
+
+    fn set_size(&mut self, size: u64) {
+        self.size = size;
+    }
+
+    fn set_flags(&mut self, flags: u32) {
+        self.flags = flags;
+    }
+
+    #[cfg(CONFIG_NUMA)]
+    fn set_nid(&mut self, nid: i32) {
+        self.nid = nid;
+    }
+
+    #[cfg(not(CONFIG_NUMA))]
+    fn set_nid(&mut self, _nid: i32) {}
+}
+
+/// The checked view of the `struct memblock_type` at `type_`.
+///
+/// # Safety
+///
+/// `type_` must point to a valid `struct memblock_type` whose `regions` array
+/// has `max` initialised entries, and nothing else may access either while
+/// the returned table is alive (memblock is serialised by its callers).
+unsafe fn table<'a>(
+    type_: *mut bindings::memblock_type,
+) -> Result<RegionTable<'a, bindings::memblock_region>, RegionError> {
+    // SAFETY: The caller guarantees `type_` is valid and not aliased.
+    let t = unsafe { &mut *type_ };
+    if t.regions.is_null() {
+        return Err(RegionError::NoArray);
+    }
+    // SAFETY: `regions` is non-null and, by the caller's guarantee, points
+    // to `max` initialised entries that nobody else accesses meanwhile.
+    let regions = unsafe { core::slice::from_raw_parts_mut(t.regions, t.max) };
+    RegionTable::new(regions, &mut t.cnt, &mut t.total_size)
+}
+
+/// Grows the array at `type_` with `memblock_double_array()` until it has
+/// `slots` free entries, as the C's `while (type->cnt + n > type->max)` loops
+/// do; `[base, base + size)` is the range the new array must not overlap.
+///
+/// Returns `-ENOMEM` when doubling fails, like the C.
+///
+/// # Safety
+///
+/// As for [`table`]; no [`RegionTable`] of `type_` may be alive.
+#[cfg_attr(
+    not(any(CONFIG_ARCH_KEEP_MEMBLOCK, CONFIG_MEMORY_HOTPLUG)),
+    link_section = ".init.text"
+)]
+unsafe fn grow(
+    type_: *mut bindings::memblock_type,
+    slots: usize,
+    base: bindings::phys_addr_t,
+    size: bindings::phys_addr_t,
+) -> Result<(), c_int> {
+    loop {
+        // SAFETY: The caller guarantees `type_` is valid; the fields are
+        // read without keeping a reference across the call below.
+        let (cnt, max) = unsafe { ((*type_).cnt, (*type_).max) };
+        if memblock_regions::has_room(cnt, max, slots) {
+            return Ok(());
+        }
+        // SAFETY: `type_` is valid and no reference into it is alive;
+        // `memblock_double_array()` may replace `regions` and `max`, and
+        // reserve the new array (and free the old one) in
+        // `memblock.reserved`, all of which is re-read above.
+        if unsafe { bindings::memblock_double_array(type_, base, size) } < 0 {
+            return Err(ENOMEM.to_errno());
+        }
+    }
+}
+
+/// Reports what the C would `WARN_ON()` in `memblock_add_range()`.
+fn warn(func: &str, base: u64, size: u64, w: Warnings) {
+    if w.nid_mismatch != 0 {
+        pr_warn!(
+            "WARNING: {}: [{:#018x}+{:#x}]: {} x WARN_ON(nid != memblock_get_region_node(rgn)) in memblock_add_range\n",
+            func,
+            base,
+            size,
+            w.nid_mismatch
+        );
+    }
+    if w.flags_mismatch != 0 {
+        pr_warn!(
+            "WARNING: {}: [{:#018x}+{:#x}]: {} x WARN_ON(flags != rgn->flags) in memblock_add_range\n",
+            func,
+            base,
+            size,
+            w.flags_mismatch
+        );
+    }
+    if w.empty_not_clean != 0 {
+        pr_warn!(
+            "WARNING: {}: {} x WARN_ON(type->cnt != 0 || type->total_size) in memblock_add_range\n",
+            func,
+            w.empty_not_clean
+        );
+    }
+}
+
+/// Reports a refused operation and returns its error code: `-ENOMEM` if the
+/// array lacked room, `-EINVAL` if the table was not one the C could build.
+fn refuse(func: &str, e: RegionError) -> c_int {
+    pr_err!("{}: memblock.reserved left untouched: {}\n", func, e);
+    match e {
+        RegionError::NoRoom { .. } => ENOMEM.to_errno(),
+        _ => EINVAL.to_errno(),
+    }
+}
+
+/// `memblock_add_range()`: adds `[base, base + size)` to `type_` with `nid`
+/// and `flags`, growing the array as the C does.
+///
+/// # Safety
+///
+/// As for [`table`].
+#[cfg_attr(
+    not(any(CONFIG_ARCH_KEEP_MEMBLOCK, CONFIG_MEMORY_HOTPLUG)),
+    link_section = ".init.text"
+)]
+unsafe fn add_range(
+    func: &str,
+    type_: *mut bindings::memblock_type,
+    base: bindings::phys_addr_t,
+    size: bindings::phys_addr_t,
+    nid: c_int,
+    flags: u32,
+) -> c_int {
+    // SAFETY: Forwarded from the caller.
+    let step = match unsafe { table(type_) } {
+        Ok(mut t) => t.add_range(base, size, nid, flags),
+        Err(e) => Err(e),
+    };
+    let nr_new = match step {
+        Ok(AddRange::Done(w)) => {
+            warn(func, base, size, w);
+            return 0;
+        }
+        Ok(AddRange::NeedSlots { nr_new, warnings }) => {
+            warn(func, base, size, warnings);
+            nr_new
+        }
+        Err(e) => return refuse(func, e),
+    };
+
+    // The C passes the capped size to memblock_double_array().
+    let capped = memblock_regions::cap_size(base, size);
+    // SAFETY: Forwarded from the caller; the table above is gone.
+    if let Err(err) = unsafe { grow(type_, nr_new, base, capped) } {
+        return err;
+    }
+
+    // SAFETY: Forwarded from the caller; re-read after growing.
+    let done = match unsafe { table(type_) } {
+        Ok(mut t) => t.add_range_insert(base, size, nid, flags),
+        Err(e) => Err(e),
+    };
+    match done {
+        Ok(w) => {
+            warn(func, base, size, w);
+            0
+        }
+        Err(e) => refuse(func, e),
+    }
+}
+
+/// `memblock_setclr_flag()`: sets (`set`) or clears `flag` on the parts of
+/// `[base, base + size)` covered by regions of `type_`.
+///
+/// # Safety
+///
+/// As for [`table`].
+#[cfg_attr(
+    not(any(CONFIG_ARCH_KEEP_MEMBLOCK, CONFIG_MEMORY_HOTPLUG)),
+    link_section = ".init.text"
+)]
+unsafe fn setclr_flag(
+    func: &str,
+    type_: *mut bindings::memblock_type,
+    base: bindings::phys_addr_t,
+    size: bindings::phys_addr_t,
+    set: bool,
+    flag: u32,
+) -> c_int {
+    // Refuse a bogus table before memblock_double_array() copies it.
+    // SAFETY: Forwarded from the caller.
+    if let Err(e) = unsafe { table(type_) } {
+        return refuse(func, e);
+    }
+
+    // memblock_isolate_range() grows first, with the capped size.
+    let slots = memblock_regions::isolate_range_slots(base, size);
+    let capped = memblock_regions::cap_size(base, size);
+    // SAFETY: Forwarded from the caller; no table is alive.
+    if let Err(err) = unsafe { grow(type_, slots, base, capped) } {
+        return err;
+    }
+
+    // SAFETY: Forwarded from the caller; re-read after growing.
+    let done = match unsafe { table(type_) } {
+        Ok(mut t) => t.setclr_flag(base, size, set, flag),
+        Err(e) => Err(e),
+    };
+    match done {
+        Ok(()) => 0,
+        Err(e) => refuse(func, e),
+    }
+}
+
+/// Reserves `[base, base + size)` with `MEMBLOCK_RSRV_KERN`, like
+/// `memblock_reserve()` but flagged; parts already reserved keep their flags
+/// (with a warning if those differ).
+///
+/// Returns 0 on success, `-ENOMEM` if the array could not grow.
+///
+/// # Safety
+///
+/// Callable where `memblock_reserve()` is: while memblock is alive and
+/// serialised by the caller (early boot, or the memory hotplug lock).
+#[no_mangle]
+#[cfg_attr(
+    not(any(CONFIG_ARCH_KEEP_MEMBLOCK, CONFIG_MEMORY_HOTPLUG)),
+    link_section = ".init.text"
+)]
+pub unsafe extern "C" fn memblock_reserve_kern(
+    base: bindings::phys_addr_t,
+    size: bindings::phys_addr_t,
+) -> c_int {
+    // SAFETY: Reads a flag, callable at any time.
+    if unsafe { bindings::memblock_debug_enabled() } {
+        let end = base.wrapping_add(size).wrapping_sub(1);
+        pr_info!("memblock_reserve_kern: [{:#018x}-{:#018x}]\n", base, end);
+    }
+    // SAFETY: `memblock.reserved` is a valid `struct memblock_type`, and the
+    // caller guarantees memblock is alive and serialised.
+    unsafe {
+        add_range(
+            "memblock_reserve_kern",
+            addr_of_mut!(bindings::memblock.reserved),
+            base,
+            size,
+            MAX_NUMNODES,
+            memblock_regions::MEMBLOCK_RSRV_KERN,
+        )
+    }
+}
+
+/// Flags the reserved parts of `[base, base + size)` `MEMBLOCK_RSRV_KERN`,
+/// splitting regions at the range's edges and merging compatible neighbours;
+/// unreserved parts stay unreserved.
+///
+/// Returns 0 on success, `-ENOMEM` if the array could not grow.
+///
+/// # Safety
+///
+/// As for [`memblock_reserve_kern`].
+#[no_mangle]
+#[cfg_attr(
+    not(any(CONFIG_ARCH_KEEP_MEMBLOCK, CONFIG_MEMORY_HOTPLUG)),
+    link_section = ".init.text"
+)]
+pub unsafe extern "C" fn memblock_reserved_mark_kern(
+    base: bindings::phys_addr_t,
+    size: bindings::phys_addr_t,
+) -> c_int {
+    // SAFETY: As in `memblock_reserve_kern()`.
+    unsafe {
+        setclr_flag(
+            "memblock_reserved_mark_kern",
+            addr_of_mut!(bindings::memblock.reserved),
+            base,
+            size,
+            true,
+            memblock_regions::MEMBLOCK_RSRV_KERN,
+        )
+    }
+}
+
+/// Returns the size of the `MEMBLOCK_RSRV_KERN` reservations below `limit` on
+/// node `nid` (all nodes if `nid` is not a valid node, e.g. `NUMA_NO_NODE`).
+///
+/// # Safety
+///
+/// As for [`memblock_reserve_kern`].
+#[no_mangle]
+#[cfg_attr(
+    not(any(CONFIG_ARCH_KEEP_MEMBLOCK, CONFIG_MEMORY_HOTPLUG)),
+    link_section = ".init.text"
+)]
+pub unsafe extern "C" fn memblock_reserved_kern_size(
+    limit: bindings::phys_addr_t,
+    nid: c_int,
+) -> bindings::phys_addr_t {
+    // SAFETY: As in `memblock_reserve_kern()`.
+    match unsafe { table(addr_of_mut!(bindings::memblock.reserved)) } {
+        Ok(t) => t.reserved_kern_size(limit, nid),
+        Err(e) => {
+            refuse("memblock_reserved_kern_size", e);
+            0
+        }
+    }
+}

@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Unit tests of `drivers/firmware/efi/unaccepted_memory_bitmap.rs`.
+//!
+//! The fixed cases were worked out by hand from the 6.12
+//! `drivers/firmware/efi/unaccepted_memory.c`; a randomised test checks the
+//! runs and the query against a per-unit model.  The bit-exact comparison
+//! with the C itself lives in `tools/testing/unaccepted-ab`.
+
+use bootmem_host::unaccepted_memory_bitmap::{
+    AcceptRange, BitRange, TableError, UnacceptedTable, BITS_PER_LONG,
+};
+
+const PAGE: u64 = 4096;
+const M2: u64 = 2 << 20;
+const BASE: u64 = 1 << 32;
+
+/// What the kernel glue does, single threaded: the list is trivially empty.
+fn accept(t: &UnacceptedTable, bitmap: &mut [usize], start: u64, size: u64) -> Vec<(u64, u64)> {
+    let mut calls = Vec::new();
+    let Some(range) = t.accept_memory_range(start, size) else {
+        return calls;
+    };
+    let mut from = range.start;
+    while let Some(run) = t.next_set_bitrange(bitmap, from, &range) {
+        calls.push((run.phys_start, run.phys_end));
+        t.bitmap_clear(bitmap, &run);
+        from = run.next_from();
+    }
+    calls
+}
+
+/// 64 units of 2 MiB at 4 GiB, all unaccepted.
+fn table64() -> (UnacceptedTable, Vec<usize>) {
+    let t = UnacceptedTable::new(M2 as u32, BASE, 8, PAGE).unwrap();
+    (t, vec![usize::MAX; t.bitmap_words()])
+}
+
+fn unit(i: u64) -> u64 {
+    BASE + i * M2
+}
+
+#[test]
+fn validation() {
+    assert_eq!(
+        UnacceptedTable::new(0, 0, 8, PAGE),
+        Err(TableError::UnitSizeZero)
+    );
+    assert_eq!(
+        UnacceptedTable::new(3 << 12, 0, 8, PAGE),
+        Err(TableError::UnitSizeNotPowerOfTwo { unit_size: 3 << 12 })
+    );
+    assert_eq!(
+        UnacceptedTable::new(2048, 0, 8, PAGE),
+        Err(TableError::UnitSizeBelowPage {
+            unit_size: 2048,
+            page_size: PAGE
+        })
+    );
+    assert_eq!(
+        UnacceptedTable::new(M2 as u32, PAGE, 8, PAGE),
+        Err(TableError::PhysBaseMisaligned {
+            phys_base: PAGE,
+            unit_size: M2 as u32
+        })
+    );
+    // size * 8 overflows, size * 8 * unit overflows, phys_base + span does.
+    for (base, size) in [(0, u64::MAX / 4), (0, 1 << 40), (1 << 63, 1 << 30)] {
+        assert_eq!(
+            UnacceptedTable::new(1 << 30, base, size, PAGE),
+            Err(TableError::BitmapEndOverflow {
+                phys_base: base,
+                unit_size: 1 << 30,
+                size
+            })
+        );
+    }
+    // The largest span that fits: 2^64 - 8 units of 1 GiB at 0.
+    let t = UnacceptedTable::new(1 << 30, 0, (1 << 31) - 1, PAGE).unwrap();
+    assert_eq!(t.bitmap_end(), u64::MAX - (8 << 30) + 1);
+    assert_eq!(t.bitmap_words(), 1 << 28);
+    // Bitmap sizes that are not a whole number of words round up.
+    let t = UnacceptedTable::new(M2 as u32, BASE, 7, PAGE).unwrap();
+    assert_eq!((t.nbits(), t.bitmap_words()), (56, 1));
+    let t = UnacceptedTable::new(M2 as u32, BASE, 0, PAGE).unwrap();
+    assert_eq!((t.nbits(), t.bitmap_words(), t.bitmap_end()), (0, 0, BASE));
+    assert!(!TableError::UnitSizeZero.to_string().is_empty());
+}
+
+#[test]
+fn accept_edges() {
+    let (t, mut bm) = table64();
+    // Unit aligned end: the guard unit is accepted too.
+    assert_eq!(accept(&t, &mut bm, unit(0), M2), [(unit(0), unit(2))]);
+    assert_eq!(bm[0], !3);
+    // Already accepted: nothing, but the next guard unit is new.
+    assert_eq!(accept(&t, &mut bm, unit(0), 2 * M2), [(unit(2), unit(3))]);
+    // Unaligned end: no guard unit.
+    assert_eq!(accept(&t, &mut bm, unit(3) + 5, M2), [(unit(3), unit(5))]);
+    assert_eq!(
+        accept(&t, &mut bm, unit(5) + 5, M2 - 10),
+        [(unit(5), unit(6))]
+    );
+    // Size 0 accepts the unit holding start (aligned or not).
+    assert_eq!(accept(&t, &mut bm, unit(6), 0), [(unit(6), unit(7))]);
+    assert_eq!(accept(&t, &mut bm, unit(7) + PAGE, 0), [(unit(7), unit(8))]);
+    // A range ending exactly at phys_base accepts unit 0 as its guard;
+    // one ending below it is ignored before the lock.
+    let (t, mut bm) = table64();
+    assert_eq!(t.accept_memory_range(0, BASE - 1), None);
+    assert_eq!(accept(&t, &mut bm, 0, BASE), [(unit(0), unit(1))]);
+    // Across the start and the end of the bitmap: clamped.
+    assert_eq!(accept(&t, &mut bm, 0, BASE + 3 * M2), [(unit(1), unit(4))]);
+    assert_eq!(
+        accept(&t, &mut bm, unit(62), 10 * M2),
+        [(unit(62), unit(64))]
+    );
+    // Beyond the bitmap: an empty (inverted) range.
+    assert_eq!(
+        t.accept_memory_range(unit(70), M2),
+        Some(AcceptRange { start: 70, end: 64 })
+    );
+    assert!(accept(&t, &mut bm, unit(70), M2).is_empty());
+    // Runs split at clear bits, one arch call each.
+    bm[0] = usize::MAX;
+    bm[0] &= !(1 << 10 | 1 << 11 | 1 << 20);
+    assert_eq!(
+        accept(&t, &mut bm, unit(8), 16 * M2 - 1),
+        [
+            (unit(8), unit(10)),
+            (unit(12), unit(20)),
+            (unit(21), unit(24))
+        ]
+    );
+}
+
+#[test]
+fn accept_wrap() {
+    let (t, mut bm) = table64();
+    // start + size wraps: the wrapped end is used, as in the C.
+    assert_eq!(
+        t.accept_memory_range(unit(10), u64::MAX - M2),
+        Some(AcceptRange { start: 10, end: 9 })
+    );
+    assert!(accept(&t, &mut bm, unit(10), u64::MAX - M2).is_empty());
+    // Wrapping to below phys_base: nothing, before the lock.
+    assert_eq!(t.accept_memory_range(u64::MAX - PAGE, 2 * PAGE), None);
+    // The C's guard `end += unit_size` wraps to 0 here (phys_base 0, end
+    // 2^64 - unit); the Rust saturates and clamps to the bitmap.
+    let t = UnacceptedTable::new(M2 as u32, 0, 8, PAGE).unwrap();
+    assert_eq!(
+        t.accept_memory_range(0, 0u64.wrapping_sub(M2)),
+        Some(AcceptRange { start: 0, end: 64 })
+    );
+    let mut bm = vec![usize::MAX];
+    assert!(t.range_contains_unaccepted_memory(&bm, 0, 0u64.wrapping_sub(M2)));
+    assert_eq!(
+        accept(&t, &mut bm, 0, 0u64.wrapping_sub(M2)),
+        [(0, 64 * M2)]
+    );
+}
+
+#[test]
+fn contains() {
+    let (t, mut bm) = table64();
+    bm[0] = 1 << 1;
+    // Unit 1 only.
+    assert!(!t.range_contains_unaccepted_memory(&bm, unit(0), M2 - 1));
+    // Aligned end: the guard unit (1) counts.
+    assert!(t.range_contains_unaccepted_memory(&bm, unit(0), M2));
+    assert!(t.range_contains_unaccepted_memory(&bm, unit(1) + 7, 1));
+    // Size 0 at unit 1, and a range ending exactly at unit 1's start.
+    assert!(t.range_contains_unaccepted_memory(&bm, unit(1), 0));
+    assert!(t.range_contains_unaccepted_memory(&bm, 0, unit(1)));
+    assert!(!t.range_contains_unaccepted_memory(&bm, 0, unit(1) - 1));
+    assert!(!t.range_contains_unaccepted_memory(&bm, unit(2), M2 - 1));
+    // The C misses unit 1 here: it steps from offset 1.5 MiB to 3.5 MiB,
+    // which is past the end 2.5 MiB, although [2 MiB, 2.5 MiB) is in unit 1.
+    assert!(t.range_contains_unaccepted_memory(&bm, unit(0) + M2 / 4 * 3, M2 / 2));
+    // Below, beyond and wrapping.
+    assert!(!t.range_contains_unaccepted_memory(&bm, 0, PAGE));
+    assert!(!t.range_contains_unaccepted_memory(&bm, unit(64), M2));
+    assert!(!t.range_contains_unaccepted_memory(&bm, unit(2), u64::MAX));
+    // The last unit, with the guard clamped away.
+    bm[0] = 1 << 63;
+    assert!(t.range_contains_unaccepted_memory(&bm, unit(63), M2));
+    assert!(!t.range_contains_unaccepted_memory(&bm, unit(62), M2 - 1));
+    // pfn form: page 0 of unit 63, a page overflowing 64 bits.
+    assert!(t.pfn_is_unaccepted_memory(&bm, unit(63) >> 12, 12));
+    assert!(!t.pfn_is_unaccepted_memory(&bm, unit(62) >> 12, 12));
+    assert!(!t.pfn_is_unaccepted_memory(&bm, (unit(63) >> 12) | 1 << 60, 12));
+    assert!(!t.pfn_is_unaccepted_memory(&bm, 1, 64));
+}
+
+#[test]
+fn overlap() {
+    let r = AcceptRange { start: 4, end: 8 };
+    assert!(r.overlaps(&AcceptRange { start: 7, end: 9 }));
+    assert!(r.overlaps(&AcceptRange { start: 0, end: 5 }));
+    assert!(r.overlaps(&AcceptRange { start: 5, end: 6 }));
+    assert!(!r.overlaps(&AcceptRange { start: 8, end: 9 }));
+    assert!(!r.overlaps(&AcceptRange { start: 0, end: 4 }));
+    // As in the C, an empty range inside a listed one still waits for it.
+    let empty = AcceptRange { start: 5, end: 5 };
+    assert!(empty.overlaps(&r));
+    assert!(!AcceptRange { start: 9, end: 3 }.overlaps(&r));
+}
+
+#[test]
+fn bitmap_bounds() {
+    // 16 units: the bits past nbits in the last word are never touched.
+    let t = UnacceptedTable::new(PAGE as u32, 0, 2, PAGE).unwrap();
+    let mut bm = vec![usize::MAX];
+    assert_eq!(accept(&t, &mut bm, 0, 1 << 40), [(0, 16 * PAGE)]);
+    assert_eq!(bm[0], usize::MAX << 16);
+    // A slice shorter than bitmap_words() reads as accepted, never panics.
+    let t = UnacceptedTable::new(PAGE as u32, 0, 64, PAGE).unwrap();
+    let mut short = vec![usize::MAX; 2];
+    assert_eq!(t.bitmap_words(), 8);
+    assert_eq!(accept(&t, &mut short, 0, 1 << 40), [(0, 128 * PAGE)]);
+    assert!(!t.range_contains_unaccepted_memory(&short, 0, 1 << 40));
+    assert!(accept(&t, &mut [], 0, 1 << 40).is_empty());
+    // A foreign run past nbits only clears up to nbits.
+    let t = UnacceptedTable::new(PAGE as u32, 0, 1, PAGE).unwrap();
+    let mut bm = vec![usize::MAX];
+    let run = BitRange {
+        start: 4,
+        end: u64::MAX,
+        phys_start: 0,
+        phys_end: 0,
+    };
+    t.bitmap_clear(&mut bm, &run);
+    assert_eq!(bm[0], usize::MAX << 8 | 0xf);
+    let range = AcceptRange {
+        start: 0,
+        end: u64::MAX,
+    };
+    assert_eq!(t.next_set_bitrange(&bm, 0, &range).map(|r| r.end), Some(4));
+    assert_eq!(t.next_set_bitrange(&bm, 5, &range), None);
+    assert_eq!(t.next_set_bitrange(&bm, u64::MAX, &range), None);
+}
+
+/// xorshift64*: deterministic, no dependencies.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// Per-unit model of the C (with the fixes of the module): units
+/// `[s / u, ceil(e / u))` of the clamped, guarded offsets `[s, e)`, and
+/// whether the query looks at them at all (`s < e`: an unaligned request of
+/// size 0 is accepted as its unit but contains nothing, as in the C).
+fn model_units(t: &UnacceptedTable, start: u64, size: u64) -> Option<(u64, u64, bool)> {
+    let (u, base) = (t.unit_size() as u128, t.phys_base() as u128);
+    let end = start.wrapping_add(size) as u128;
+    if end < base {
+        return None;
+    }
+    let s = (start as u128).max(base) - base;
+    let mut e = end - base;
+    if e.is_multiple_of(u) {
+        e += u;
+    }
+    e = e.min(t.nbits() as u128 * u);
+    Some(((s / u) as u64, e.div_ceil(u) as u64, s < e))
+}
+
+fn bit(bm: &[usize], i: u64) -> bool {
+    bm[(i / BITS_PER_LONG) as usize] >> (i % BITS_PER_LONG) & 1 != 0
+}
+
+#[test]
+fn random_against_model() {
+    let mut rng = Rng(0x5eed_0002);
+    for _ in 0..2000 {
+        let unit = PAGE << rng.below(19);
+        let size = 1 + rng.below(40);
+        let base = rng.below(1 << 20) * unit;
+        let t = UnacceptedTable::new(unit as u32, base, size, PAGE).unwrap();
+        let mut bm: Vec<usize> = (0..t.bitmap_words()).map(|_| rng.next() as usize).collect();
+        let tail = bm.clone();
+        for _ in 0..20 {
+            let start = match rng.below(4) {
+                0 => base + rng.below(t.nbits() + 2) * unit,
+                1 => (base + rng.below((t.nbits() + 2) * unit)).saturating_sub(unit),
+                2 => rng.next(),
+                _ => base.saturating_sub(rng.below(4 * unit)),
+            };
+            let size = match rng.below(4) {
+                0 => rng.below(4) * unit,
+                1 => rng.below(8 * unit),
+                2 => rng.next(),
+                _ => 0,
+            };
+            let units = model_units(&t, start, size);
+            let want = units.is_some_and(|(s, e, q)| q && (s..e).any(|i| bit(&bm, i)));
+            assert_eq!(
+                t.range_contains_unaccepted_memory(&bm, start, size),
+                want,
+                "unit {unit:#x} base {base:#x} start {start:#x} size {size:#x}"
+            );
+            // Expected runs: maximal runs of set bits within the units.
+            let mut runs = Vec::new();
+            if let Some((s, e, _)) = units {
+                let mut i = s;
+                while i < e {
+                    if bit(&bm, i) {
+                        let r = i;
+                        while i < e && bit(&bm, i) {
+                            i += 1;
+                        }
+                        runs.push((base + r * unit, base + i * unit));
+                    }
+                    i += 1;
+                }
+            }
+            assert_eq!(accept(&t, &mut bm, start, size), runs);
+            if let Some((s, e, _)) = units {
+                assert!((s..e).all(|i| !bit(&bm, i)));
+            }
+        }
+        // Bits past nbits are untouched.
+        let last = bm.len() - 1;
+        let keep = if t.nbits().is_multiple_of(BITS_PER_LONG) {
+            0
+        } else {
+            usize::MAX << (t.nbits() % BITS_PER_LONG)
+        };
+        assert_eq!(bm[last] & keep, tail[last] & keep);
+    }
+}

@@ -1,0 +1,77 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# A/B test of drivers/firmware/efi/unaccepted_memory.c against the Rust port
+# (drivers/firmware/efi/unaccepted_memory_bitmap.rs).
+#
+# usage: run.sh [kernel-tree] [tables] [seed]
+#   kernel-tree  default /work/main/build/linux (read only)
+#   tables       default 100000
+#   seed         default 0x5eed0002
+# Builds into build/unaccepted-ab of the repository (override: UNACCEPTED_AB_OUT).
+# Exit status: 0 no mismatch, 1 mismatch, 2 setup or build failure.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../../.." && pwd)
+KTREE=$(cd "${1:-/work/main/build/linux}" && pwd)
+COUNT=${2:-100000}
+SEED=${3:-0x5eed0002}
+OUT=${UNACCEPTED_AB_OUT:-$ROOT/build/unaccepted-ab}
+# Debian's toolchain (rustc, cargo) comes first.
+export PATH=/usr/bin:/bin:$PATH
+
+die() { echo "run.sh: $*" >&2; exit 2; }
+
+C_SRC=$KTREE/drivers/firmware/efi/unaccepted_memory.c
+[ -f "$C_SRC" ] || die "no $C_SRC"
+mkdir -p "$OUT/gen"
+
+# extract NAME FILE START-REGEX END-REGEX: copy one definition from the tree,
+# so that the C is built with the tree's own helpers, not look-alikes.
+extract() {
+	S="$3" E="$4" awk '$0 ~ ENVIRON["S"] { p = 1 } p { print } p && $0 ~ ENVIRON["E"] { exit }' \
+		"$KTREE/$2" > "$OUT/gen/$1.tmp"
+	[ -s "$OUT/gen/$1.tmp" ] || die "cannot find $3 in $2"
+	{ echo "/* Extracted from $2 by run.sh: do not edit. */"; cat "$OUT/gen/$1.tmp"; } > "$OUT/gen/$1"
+	rm -f "$OUT/gen/$1.tmp"
+}
+extract gen_find_bitrange.h include/linux/find.h '^#define for_each_set_bitrange_from\(' '[^\\]$'
+extract gen_efi_unaccepted.h include/linux/efi.h '^struct efi_unaccepted_memory \{' '^};'
+extract gen_pfn_is_unaccepted.h include/linux/mm.h '^static inline bool pfn_is_unaccepted_memory\(' '^}'
+extract bitmap_clear.body lib/bitmap.c '^void __bitmap_clear\(' '^}'
+{ echo '#include <linux/bitmap.h>'; cat "$OUT/gen/bitmap_clear.body"; } > "$OUT/gen/bitmap_clear.c"
+
+echo "== building the Rust staticlib"
+CARGO_TARGET_DIR=$OUT/target cargo build --quiet --release \
+	--manifest-path "$HERE/rust/Cargo.toml" || die "cargo build failed"
+RLIB=$OUT/target/release/libunaccepted_ab_rs.a
+
+echo "== building the C ($C_SRC) with ASan + UBSan"
+CFLAGS=(-O2 -g -std=gnu11 -ffunction-sections
+	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+	-DCONFIG_PROC_VMCORE -D__KERNEL_DIV_ROUND_UP_NEEDED
+	-I"$HERE/stubs" -I"$OUT/gen" -I"$KTREE/tools/include")
+objs=()
+for src in "$C_SRC" "$KTREE/lib/find_bit.c" "$OUT/gen/bitmap_clear.c" "$HERE/main.c"; do
+	obj=$OUT/$(basename "${src%.c}").o
+	# Our own code gets -Wall; the tree's files build as they are.
+	warn=(); [ "$src" = "$HERE/main.c" ] && warn=(-Wall -Werror)
+	gcc "${CFLAGS[@]}" "${warn[@]}" -c "$src" -o "$obj" &
+	objs+=("$obj")
+done
+for _ in "${objs[@]}"; do wait -n || die "C build failed"; done
+# --gc-sections drops find_bit.c's find_nth/clump helpers, which need more
+# of the kernel than tools/include has and which the code under test never calls.
+gcc -fsanitize=address,undefined -Wl,--gc-sections -o "$OUT/ab" "${objs[@]}" "$RLIB" -lpthread -ldl -lm \
+	|| die "link failed"
+
+echo "== running $COUNT tables (seed $SEED)"
+start=$(date +%s.%N)
+set +e
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	"$OUT/ab" -n "$COUNT" -s "$SEED"
+rc=$?
+set -e
+printf 'run time %.1f s\n' "$(echo "$(date +%s.%N) - $start" | bc)"
+exit $rc
