@@ -106,6 +106,12 @@ impl Region for bindings::memblock_region {
 /// `type_` must point to a valid `struct memblock_type` whose `regions` array
 /// has `max` initialised entries, and nothing else may access either while
 /// the returned table is alive (memblock is serialised by its callers).
+// Init text like its callers: LLVM may specialise it for the constant
+// `&memblock.reserved` they pass, which would make it reference init data.
+#[cfg_attr(
+    not(any(CONFIG_ARCH_KEEP_MEMBLOCK, CONFIG_MEMORY_HOTPLUG)),
+    link_section = ".init.text"
+)]
 unsafe fn table<'a>(
     type_: *mut bindings::memblock_type,
 ) -> Result<RegionTable<'a, bindings::memblock_region>, RegionError> {

@@ -66,6 +66,17 @@ do_config() {
 }
 
 do_build() {
+	# The two variants differ only in bootmem-rs switches: seed a fresh
+	# build directory from the other variant's, so Kbuild rebuilds only what
+	# depends on the switches (its config tracking is per symbol) instead
+	# of the whole kernel.
+	local other=$top/build/out-$([ "$variant" = c ] && echo rust || echo c)
+	if [ ! -f "$out/vmlinux" ] && [ -f "$other/vmlinux" ]; then
+		echo "kbuild: seeding ${out#$top/} from ${other#$top/}"
+		rm -rf "$out.tmp" && cp -a "$other" "$out.tmp" &&
+			rm -rf "$out" && mv "$out.tmp" "$out"
+		rm -f "$out/.bootmem-rs-config-stamp"
+	fi
 	do_config
 	local log=$logs/build-$variant.log
 	echo "kbuild: building $variant (log: ${log#$top/})"

@@ -62,24 +62,29 @@
 //! them one at a time would accept that page twice), a `phys_base` that is
 //! not unit aligned (`arch_accept_memory()` would get unaligned ranges) and
 //! a bitmap end `phys_base + size * unit_size * BITS_PER_BYTE` that overflows
-//! `u64` (the C's clamp would then wrap and let the bitmap index run past
-//! the table).  The glue then treats the table as absent, as `efi.c` already
-//! does for a table whose `version` is not 1: nothing is accepted and no
-//! range contains unaccepted memory.  That can leave really unaccepted memory
-//! unaccepted, which crashes the guest when touched, but loudly and after a
-//! `pr_err()` naming the cause.  Every alternative is worse: reading the
-//! bitmap with a bogus geometry reads and writes outside the table, and
+//! `u64` (the C's clamp then wraps, and so do the addresses it passes to
+//! `arch_accept_memory()`: `[2^64 - 4 MiB, 0)` for a 1-byte bitmap 4 MiB
+//! below the top).  The glue then treats the table as absent, as `efi.c`
+//! already does for a table whose `version` is not 1: nothing is accepted
+//! and no range contains unaccepted memory.  That can leave really
+//! unaccepted memory unaccepted, which kills the guest when touched, but
+//! only after a `pr_err()` naming the cause.  The alternatives are worse:
+//! interpreting a bitmap whose geometry does not fit the address space means
+//! reading, clearing and accepting memory at wrapped or made-up places, and
 //! "accept whatever is asked" accepts pages twice, which TDX treats as fatal
 //! and which, on SEV-SNP, is what a malicious hypervisor needs to replay a
-//! page.
+//! page.  Nothing here can check that `size` matches the memory really
+//! reserved for the bitmap: `efi.c` reserves what the header claims.
 //!
 //! # Differences from the C
 //!
 //! The clamp and the unit ranges handed to `arch_accept_memory()` are those
 //! of the C, including its quirks: a request of size 0 still accepts the unit
-//! holding `start`, a request whose `start + size` wraps around is taken with
-//! the wrapped end (and so usually accepts nothing), and a request ending
-//! exactly at `phys_base` accepts unit 0 as the guard unit.  The module
+//! holding `start` (while the query for it answers `false`), a request
+//! whose `start + size` wraps around is taken with the wrapped end (and so
+//! usually accepts nothing), and a request ending exactly at `phys_base`
+//! accepts unit 0 as the guard unit.  There is no page alignment of `start`
+//! or `end` in 6.12: only unit granularity matters.  The module
 //! differs from the C only where the C itself is wrong:
 //!
 //! - the guard unit is added with saturation: the C's `end += unit_size`
@@ -91,10 +96,14 @@
 //!   when `end % unit_size <= start % unit_size` (both offsets from
 //!   `phys_base`), answering `false` for a range that `accept_memory()`
 //!   would accept;
-//! - [`UnacceptedTable::bitmap_clear`] clears every bit of the run: the C's
-//!   `bitmap_clear()` takes `unsigned int` and `__bitmap_clear()` an `int`
-//!   length, so a run starting at bit `2^32` or longer than `2^31 - 1` bits
-//!   is not (fully) cleared and would be accepted again later;
+//! - [`UnacceptedTable::bitmap_clear`] clears exactly the run: the C's
+//!   `bitmap_clear()` takes `unsigned int` start and length and
+//!   `__bitmap_clear()` an `int` length, so a run starting at unit `2^32`
+//!   is cleared at unit `start - 2^32` (memory that will then never be
+//!   accepted), and a run of `2^31 + 64` units or more is not fully cleared
+//!   and so accepted again by the next request (the kernel's wrapping signed
+//!   arithmetic happens to save shorter runs).  With 2 MiB units that takes
+//!   4 PiB of address space, with 4 KiB units only 8 TiB;
 //! - [`UnacceptedTable::pfn_is_unaccepted_memory`] answers `false` for a pfn
 //!   whose address does not fit in 64 bits instead of testing the address
 //!   the C's `pfn << PAGE_SHIFT` wraps to.
@@ -407,9 +416,11 @@ impl UnacceptedTable {
             // At most a word, at least one bit: the loop always advances.
             let n = min(BITS_PER_LONG.saturating_sub(off), end.saturating_sub(bit));
             let mask = low_mask(n).checked_shl(bits_u32(off)).unwrap_or(0);
-            if let Some(word) = word_index(bit).and_then(|i| bitmap.get_mut(i)) {
-                *word &= !mask;
-            }
+            // Past the end of the slice: so is the rest of the run.
+            let Some(word) = word_index(bit).and_then(|i| bitmap.get_mut(i)) else {
+                break;
+            };
+            *word &= !mask;
             bit = bit.saturating_add(n);
         }
     }
@@ -528,6 +539,10 @@ fn find_next_bit(bitmap: &[usize], size: u64, start: u64, zero: bool) -> u64 {
         {
             Some(next_bit) if next_bit < size => idx = idx.saturating_add(1),
             _ => return size,
+        }
+        // Only zeros past the end of the slice: no set bit to find there.
+        if !zero && usize::try_from(idx).map_or(true, |i| i >= bitmap.len()) {
+            return size;
         }
         word = fetch(idx);
     }

@@ -238,6 +238,20 @@ fn bitmap_bounds() {
     assert_eq!(t.next_set_bitrange(&bm, 0, &range).map(|r| r.end), Some(4));
     assert_eq!(t.next_set_bitrange(&bm, 5, &range), None);
     assert_eq!(t.next_set_bitrange(&bm, u64::MAX, &range), None);
+    // Runs at bit 2^32 or longer than 2^31: no 32-bit truncation (the C's
+    // bitmap_clear() would clear word 0 for the first, bit 0 for the second).
+    let t = UnacceptedTable::new(M2 as u32, 0, (1 << 29) + 16, PAGE).unwrap();
+    let mut bm = vec![usize::MAX; 2];
+    let at = |start: u64, end: u64| BitRange {
+        start,
+        end,
+        phys_start: 0,
+        phys_end: 0,
+    };
+    t.bitmap_clear(&mut bm, &at(1 << 32, (1 << 32) + 64));
+    assert_eq!(bm, [usize::MAX; 2]);
+    t.bitmap_clear(&mut bm, &at(1, (1 << 32) + 1));
+    assert_eq!(bm, [1, 0]);
 }
 
 /// xorshift64*: deterministic, no dependencies.

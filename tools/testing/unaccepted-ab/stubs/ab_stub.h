@@ -10,6 +10,10 @@
 #include <linux/types.h>
 #include <stdbool.h>
 
+/* x86-64: phys_addr_t and unsigned long are both 64 bits. */
+_Static_assert(sizeof(phys_addr_t) == 8, "build with -DCONFIG_PHYS_ADDR_T_64BIT");
+_Static_assert(sizeof(unsigned long) == 8, "64-bit host required");
+
 struct efi_unaccepted_memory;
 
 /* Set by the driver before every call into the C. */
