@@ -47,6 +47,13 @@ host() {
 			fail "memblock A/B differential (host, C vs Rust)" "see build/logs/memblock-ab.log"
 		fi
 	fi
+	if [ -x tools/testing/unaccepted-ab/run.sh ]; then
+		if tools/testing/unaccepted-ab/run.sh "$kdir" 2>&1 | tee "$top/build/logs/unaccepted-ab.log" | tail -8; then
+			pass "unaccepted memory A/B differential (host, C vs Rust)"
+		else
+			fail "unaccepted memory A/B differential (host, C vs Rust)" "see build/logs/unaccepted-ab.log"
+		fi
+	fi
 }
 
 fmt() {
