@@ -417,7 +417,10 @@ def boot_and_check(variant, mem, smp, append, results):
     if not suites:
         problems.append("no KUnit results in the log")
     if not ok_k:
-        problems.append("kunit.py parse reports failures")
+        failed = [f"{suite}.{case}" for suite, cases in case_status.items()
+                  for case, st in cases if st in ("fail", "error")]
+        problems.append("kunit.py parse reports failures"
+                        + (": " + ", ".join(failed) if failed else ""))
     for name, _ in suites:
         for case, st in case_status.get(name, []):
             if st != "skip":

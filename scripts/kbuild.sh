@@ -26,9 +26,12 @@ export CCACHE_DIR=${CCACHE_DIR:-$top/build/ccache}
 export CCACHE_BASEDIR=$top/build
 export CCACHE_SLOPPINESS=time_macros,include_file_mtime,include_file_ctime
 export CCACHE_NOHASHDIR=1
+# CLIPPY=1: Rust objects go through clippy-driver with the kernel's lints,
+# so clippy warnings in our files fail the build like compiler warnings.
 mk=(make -C "$kdir" O="$out" LLVM=1 -j"${JOBS:-$(nproc)}"
     RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTFMT=/usr/bin/rustfmt
-    BINDGEN="$top/build/tools/bin/bindgen" CC="ccache clang")
+    BINDGEN="$top/build/tools/bin/bindgen" CC="ccache clang"
+    CLIPPY=1)
 
 do_config() {
 	local stamp=$out/.bootmem-rs-config-stamp want
