@@ -28,7 +28,7 @@ pub mod memblock_regions;
 
 use memblock_regions::{AddRange, Region, RegionError, RegionTable, Warnings};
 
-const __LOG_PREFIX: &[u8] = b"memblock: \0";
+const __LOG_PREFIX: &[u8] = b"memblock\0";
 
 // The pure code hard-codes the flag's value; it must match the C enum.
 const _: () =

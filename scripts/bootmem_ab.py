@@ -465,9 +465,12 @@ def cmd_ab(args):
             f = lambda d: (f"{d['pass']}/{sum(d.values())} passed"
                            if d else "absent")
             same = sc.get(name) == sr.get(name)
+            kind, why = expected.get("kunit " + name, (None, None))
+            verdict = ("equal" if same else
+                       f"differs (expected: {why})" if kind == "any" else "DIFFERS")
             log(f"{'kunit ' + name:{w}} {f(sc.get(name)):>26} "
-                f"{f(sr.get(name)):>26}  {'equal' if same else 'DIFFERS'}")
-            if not same:
+                f"{f(sr.get(name)):>26}  {verdict}")
+            if verdict == "DIFFERS":
                 failed = True
         oc, orr = observables(c["lines"]), observables(r["lines"])
         delta = size_of_image("rust") - size_of_image("c")

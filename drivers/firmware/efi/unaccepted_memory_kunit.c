@@ -1022,7 +1022,103 @@ static struct kunit_suite um_test_suite = {
 	.test_cases = um_test_cases,
 };
 
+#ifdef CONFIG_EFI_UNACCEPTED_MEMORY_RUST
+/*
+ * Bad tables.  The C does not check the table header (a zero unit_size
+ * divides by zero, a bitmap end past 2^64 accepts at wrapped addresses), so
+ * these run against the Rust port only, which reports such a table once
+ * and treats it as absent: nothing is accepted, nothing reads as
+ * unaccepted, and the bitmap is left alone.
+ */
+static struct efi_unaccepted_memory *um_install_bad(struct kunit *test,
+						    u32 unit_size,
+						    u64 base, u64 size)
+{
+	struct efi_unaccepted_memory *t = um_install_2m(test, true);
+
+	/* Rewrite the header while no other CPU can reach the table's range. */
+	WRITE_ONCE(efi.unaccepted, EFI_INVALID_TABLE_ADDR);
+	smp_wmb();
+	t->unit_size = unit_size;
+	/* (Not named phys_base: __pa_symbol() uses x86's global of that name.) */
+	t->phys_base = base;
+	t->size = size;
+	smp_wmb();
+	WRITE_ONCE(efi.unaccepted, (unsigned long)__pa_symbol(um_table_buf));
+	return t;
+}
+
+static void um_expect_ignored(struct kunit *test,
+			      struct efi_unaccepted_memory *t,
+			      phys_addr_t start, unsigned long size)
+{
+	unsigned long word = t->bitmap[0];
+
+	accept_memory(start, size);
+	UM_EXPECT_NO_CALLS(test);
+	KUNIT_EXPECT_FALSE(test, range_contains_unaccepted_memory(start, size));
+	KUNIT_EXPECT_EQ(test, t->bitmap[0], word);
+}
+
+static void um_bad_unit_size_zero(struct kunit *test)
+{
+	struct efi_unaccepted_memory *t = um_install_bad(test, 0, UM_BASE, 4);
+
+	um_expect_ignored(test, t, UM_BASE, UM_2M);
+}
+
+static void um_bad_unit_size_not_power_of_two(struct kunit *test)
+{
+	struct efi_unaccepted_memory *t = um_install_bad(test, 3 * UM_2M / 2,
+							 UM_BASE, 4);
+
+	um_expect_ignored(test, t, UM_BASE, 4 * UM_2M);
+}
+
+static void um_bad_unit_size_below_page(struct kunit *test)
+{
+	struct efi_unaccepted_memory *t = um_install_bad(test, 512, UM_BASE, 4);
+
+	um_expect_ignored(test, t, UM_BASE, UM_4K);
+}
+
+static void um_bad_phys_base_unaligned(struct kunit *test)
+{
+	struct efi_unaccepted_memory *t = um_install_bad(test, UM_2M,
+							 UM_BASE + UM_4K, 4);
+
+	um_expect_ignored(test, t, UM_BASE + UM_4K, 4 * UM_2M);
+}
+
+static void um_bad_bitmap_end_overflows(struct kunit *test)
+{
+	/* One byte of bitmap (16 MiB of units) 4 MiB below the top. */
+	u64 base = 0ULL - 2 * UM_2M;
+	struct efi_unaccepted_memory *t = um_install_bad(test, UM_2M, base, 1);
+
+	um_expect_ignored(test, t, base, UM_2M);
+}
+
+static struct kunit_case um_bad_table_cases[] = {
+	KUNIT_CASE(um_bad_unit_size_zero),
+	KUNIT_CASE(um_bad_unit_size_not_power_of_two),
+	KUNIT_CASE(um_bad_unit_size_below_page),
+	KUNIT_CASE(um_bad_phys_base_unaligned),
+	KUNIT_CASE(um_bad_bitmap_end_overflows),
+	{}
+};
+
+static struct kunit_suite um_bad_table_suite = {
+	.name = "efi_unaccepted_memory_bad_table",
+	.init = um_test_init,
+	.exit = um_test_exit,
+	.test_cases = um_bad_table_cases,
+};
+
+kunit_test_suites(&um_test_suite, &um_bad_table_suite);
+#else
 kunit_test_suites(&um_test_suite);
+#endif
 
 MODULE_DESCRIPTION("KUnit tests for EFI unaccepted memory");
 MODULE_LICENSE("GPL");

@@ -36,7 +36,7 @@ pub mod unaccepted_memory_bitmap;
 
 use unaccepted_memory_bitmap::{AcceptRange, TableError, UnacceptedTable};
 
-const __LOG_PREFIX: &[u8] = b"efi: \0";
+const __LOG_PREFIX: &[u8] = b"efi\0";
 
 // The exported functions have exactly the C prototypes of <linux/mm.h> and
 // unaccepted_memory_rust.h: each array only type-checks if both of its
