@@ -13,6 +13,9 @@ use bootmem_host::memblock_regions::{
     Warnings, MEMBLOCK_RSRV_KERN, PHYS_ADDR_MAX,
 };
 
+mod common;
+use common::Rng;
+
 const KERN: u32 = MEMBLOCK_RSRV_KERN;
 const NOINIT: u32 = 0x10;
 const MAX_NUMNODES: i32 = 16;
@@ -568,22 +571,6 @@ fn flat_regions_have_no_node() {
     let table = t.table();
     assert_eq!(table.reserved_kern_size(PHYS_ADDR_MAX, 0), 0x1000);
     assert_eq!(table.reserved_kern_size(PHYS_ADDR_MAX, 1), 0x1000);
-}
-
-/// A small deterministic PRNG (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
 }
 
 const UNITS: usize = 48;

@@ -11,6 +11,9 @@ use bootmem_host::unaccepted_memory_bitmap::{
     AcceptRange, BitRange, TableError, UnacceptedTable, BITS_PER_LONG,
 };
 
+mod common;
+use common::Rng;
+
 const PAGE: u64 = 4096;
 const M2: u64 = 2 << 20;
 const BASE: u64 = 1 << 32;
@@ -252,21 +255,6 @@ fn bitmap_bounds() {
     assert_eq!(bm, [usize::MAX; 2]);
     t.bitmap_clear(&mut bm, &at(1, (1 << 32) + 1));
     assert_eq!(bm, [1, 0]);
-}
-
-/// xorshift64*: deterministic, no dependencies.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
 }
 
 /// Per-unit model of the C (with the fixes of the module): units
