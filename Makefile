@@ -20,11 +20,12 @@ APPEND   ?=
 export KDIR MEM SMP APPEND
 
 .PHONY: help deps tree config build kernels initramfs boot ab check \
-	host-test fmt clippy clean distclean
+	host-test fmt clippy fresh-check mutants clean distclean
 
 help:
 	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
-	@echo "Other targets: deps tree config build boot kernels host-test fmt clippy clean"
+	@echo "Other targets: deps tree config build boot kernels host-test fmt clippy"
+	@echo "               fresh-check mutants clean"
 	@echo "Variables: KDIR= VARIANT=c|rust MEM=1G SMP=2 APPEND='...' AB_CONFIGS='1G:2 3G:2'"
 
 deps:
@@ -56,6 +57,14 @@ ab: kernels
 check: tree
 	@scripts/check.sh
 
+# make check on a fresh debootstrap'ed Debian 12 root (needs root).
+fresh-check:
+	@scripts/fresh-check.sh
+
+# Deliberate breaks of the Rust; every one must make a test fail.
+mutants: kernels
+	@scripts/mutants.py $(MUTANTS)
+
 host-test: tree
 	@scripts/check.sh host
 
@@ -66,7 +75,8 @@ clippy:
 	@scripts/check.sh clippy
 
 clean:
-	rm -rf build/out-c build/out-rust build/logs build/results build/host
+	rm -rf build/out-c build/out-rust build/out-mutant build/mutants build/boot \
+		build/logs build/results build/host
 
 distclean:
 	rm -rf build

@@ -24,14 +24,19 @@ host_crates=(tools/testing/bootmem-host)
 
 pass() { echo "PASS $1" >> "$res/$step.txt"; }
 fail() { echo "FAIL $1${2:+ -- $2}" >> "$res/$step.txt"; echo "check: FAIL: $1${2:+ -- $2}" >&2; }
-begin() { step=$1; : > "$res/$step.txt"; echo "== check: $1"; }
+# Only the steps this run ran are counted: results of earlier runs of
+# other steps stay in build/results but are not added in.
+ran=()
+begin() { step=$1; : > "$res/$step.txt"; ran+=("$res/$step.txt"); echo "== check: $1"; }
 
 host() {
 	begin host
 	local c out
+	local rc
 	for c in "${host_crates[@]}"; do
 		[ -f "$c/Cargo.toml" ] || continue
 		out=$(cargo test --offline --manifest-path "$c/Cargo.toml" 2>&1)
+		rc=$?
 		echo "$out" | grep -E '^test result:|^test .* FAILED|panicked' || true
 		# One result per test cargo ran.
 		echo "$out" | grep -E '^test .+ \.\.\. ok$' | sed -E 's/^test (.+) \.\.\. ok$/\1/' |
@@ -39,7 +44,22 @@ host() {
 		echo "$out" | grep -E '^test .+ \.\.\. FAILED$' | sed -E 's/^test (.+) \.\.\. FAILED$/\1/' |
 			while read -r t; do fail "cargo ${c##*/} $t"; done
 		echo "$out" | grep -qE '^test result:' || fail "cargo test ${c##*/}" "did not build or run"
+		# A test binary killed by a signal, or any other failure that
+		# names no test, still fails the step.
+		if [ $rc -ne 0 ]; then
+			echo "$out" | tail -20 >&2
+			fail "cargo test ${c##*/}" "exit status $rc"
+		fi
 	done
+	# The A/B comparison rules themselves (scripts/bootmem_ab.py).
+	out=$(python3 tools/testing/ab/test_bootmem_ab.py -v 2>&1)
+	rc=$?
+	echo "$out" | tail -3
+	echo "$out" | sed -nE 's/^(test_[a-z0-9_]+) \(([^)]*)\) \.\.\. ok$/\2/p' |
+		while read -r t; do pass "A/B rules $t"; done
+	echo "$out" | sed -nE 's/^(test_[a-z0-9_]+) \(([^)]*)\) \.\.\. (FAIL|ERROR)$/\2/p' |
+		while read -r t; do fail "A/B rules $t"; done
+	[ $rc -eq 0 ] || fail "A/B rules unit tests" "exit status $rc"
 	if [ -x tools/testing/memblock-ab/run.sh ]; then
 		if tools/testing/memblock-ab/run.sh "$kdir" 2>&1 | tee "$top/build/logs/memblock-ab.log" | tail -15; then
 			pass "memblock A/B differential (host, C vs Rust)"
@@ -102,7 +122,7 @@ ab() {
 			grep -q '^FAIL' "$res/ab.txt" || fail "A/B" "bootmem_ab.py failed"
 		fi
 	else
-		fail "kernel builds (C and Rust)" "see build/logs/build-*.log"
+		fail "kernel builds (C and Rust)" "see the kbuild messages above and build/logs/{config,build}-*.log"
 		begin ab; fail "A/B boots" "no kernels"
 	fi
 }
@@ -118,7 +138,7 @@ all) rm -f "$res"/*.txt; host; fmt; clippy; ab ;;
 *) echo "usage: check.sh [host|fmt|clippy|ab|all]" >&2; exit 2 ;;
 esac
 
-files=("$res"/*.txt)
+files=("${ran[@]}")
 npass=$(cat "${files[@]}" 2>/dev/null | grep -c '^PASS')
 nfail=$(cat "${files[@]}" 2>/dev/null | grep -c '^FAIL')
 echo "== check: $((SECONDS - start)) s"

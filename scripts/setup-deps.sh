@@ -7,9 +7,15 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 
-pkgs=(linux-source-6.12 rustc-web rust-web-src qemu-system-x86 ovmf clang lld
-      llvm libclang-dev bc flex bison libelf-dev libssl-dev cpio busybox-static
-      liburcu-dev python3 git make rustfmt-web rust-web-clippy)
+# Every tool the harness calls (scripts/, tools/testing/, the kernel build),
+# audited on a debootstrap'ed Debian 12 root (make fresh-check): Debian's
+# Rust (rustc-web has no cargo: that is cargo-web), the C toolchain the
+# kernel (clang, ccache) and the host tests (gcc with ASan/UBSan) use,
+# QEMU/OVMF, and what the kernel build and the initramfs need.
+pkgs=(linux-source-6.12 xz-utils rustc-web rust-web-src cargo-web rustfmt-web
+      rust-web-clippy qemu-system-x86 ovmf clang lld llvm libclang-dev ccache
+      gcc libc6-dev bc flex bison libelf-dev libssl-dev cpio kmod busybox-static
+      liburcu-dev python3 git make ca-certificates)
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -29,7 +35,7 @@ fi
 bindgen="$top/build/tools/bin/bindgen"
 if ! "$bindgen" --version 2>/dev/null | grep -q '0\.70\.1'; then
 	echo "setup-deps: building bindgen-cli 0.70.1 (about 2 minutes)"
-	PATH=/usr/bin:/bin cargo install --locked --quiet bindgen-cli --version 0.70.1 \
+	PATH=/usr/bin:/bin /usr/bin/cargo install --locked --quiet bindgen-cli --version 0.70.1 \
 		--root "$top/build/tools"
 fi
 

@@ -130,6 +130,7 @@ struct um_span {
 };
 
 struct um_race;
+struct um_hold;
 
 /* Per-case state, test->priv. */
 struct um_ctx {
@@ -142,6 +143,7 @@ struct um_ctx {
 	unsigned int ncalls;	/* may exceed UM_MAX_CALLS */
 	struct um_call calls[UM_MAX_CALLS];
 	struct um_race *race;	/* set: the fake is in concurrency mode */
+	struct um_hold *hold;	/* set: the fake is in hold mode */
 };
 
 /* State shared by the fake and the threads of the concurrency case. */
@@ -215,6 +217,77 @@ static void um_race_accept(struct um_race *race, u64 start, u64 end)
 		atomic_dec(&race->busy[u]);
 }
 
+/*
+ * The deterministic overlap case ("hold mode").  Thread A, on one CPU,
+ * accepts units [0, 4) (plus guard unit 4).  The fake holds A inside
+ * arch_accept_memory() -- lock dropped, bits still set, A's range on
+ * accepting_list -- until thread B, on another CPU, has called
+ * accept_memory() for units [2, 8) and then for UM_HOLD_MS more.  Correct
+ * code makes B wait for A's range to leave the accepting list, so B's only
+ * arch_accept_memory() comes after A's release and covers units [5, 9).
+ * Code that does not check the list lets B accept units 2..4 while A still
+ * holds them: seen every time, not by luck.
+ */
+#define UM_HOLD_UNITS	32
+#define UM_HOLD_MS	200	/* how long A is held once B is on its way */
+#define UM_HOLD_WAIT_MS	5000	/* bound on every wait of this case */
+
+struct um_hold {
+	struct kunit *test;
+	struct task_struct *a_task;
+	struct completion a_done, b_done;
+	atomic_t a_inside;	/* A is inside arch_accept_memory() */
+	atomic_t b_calling;	/* B is about to call accept_memory() */
+	atomic_t released;	/* A has been released */
+	atomic_t overlap;	/* B accepted a unit A was accepting */
+	atomic_t calls_a, calls_b;
+	atomic_t count[UM_HOLD_UNITS];	/* per unit: times accepted */
+	bool b_never_came;	/* A gave up waiting for B */
+	bool a_never_came;	/* B gave up waiting for A */
+	bool b_returned_early;	/* B's accept_memory() returned before A left */
+	u64 a_start, a_end;	/* A's arch_accept_memory() range */
+	u64 b_start, b_end;	/* B's last arch_accept_memory() range */
+	int cpu_a, cpu_b;
+};
+
+static void um_hold_count(struct um_hold *h, u64 start, u64 end)
+{
+	u64 u;
+
+	for (u = start; u < end && u < UM_BASE + UM_HOLD_UNITS * UM_2M; u += UM_2M)
+		if (u >= UM_BASE)
+			atomic_inc(&h->count[(u - UM_BASE) / UM_2M]);
+}
+
+static void um_hold_accept(struct um_hold *h, u64 start, u64 end)
+{
+	unsigned int ms;
+
+	if (current == h->a_task) {
+		atomic_inc(&h->calls_a);
+		h->a_start = start;
+		h->a_end = end;
+		um_hold_count(h, start, end);
+		atomic_set(&h->a_inside, 1);
+		/* Interrupts are off here: busy wait, bounded. */
+		for (ms = 0; ms < UM_HOLD_WAIT_MS && !atomic_read(&h->b_calling); ms++)
+			mdelay(1);
+		h->b_never_came = !atomic_read(&h->b_calling);
+		/* B's time to reach arch_accept_memory(), if it does not wait. */
+		for (ms = 0; ms < UM_HOLD_MS && !atomic_read(&h->overlap); ms++)
+			mdelay(1);
+		atomic_set(&h->released, 1);
+		return;
+	}
+	atomic_inc(&h->calls_b);
+	if (atomic_read(&h->a_inside) && !atomic_read(&h->released) &&
+	    start < h->a_end && h->a_start < end)
+		atomic_inc(&h->overlap);
+	h->b_start = start;
+	h->b_end = end;
+	um_hold_count(h, start, end);
+}
+
 /* The replacement of arch_accept_memory(). */
 static void um_fake_accept(phys_addr_t start, phys_addr_t end)
 {
@@ -226,6 +299,10 @@ static void um_fake_accept(phys_addr_t start, phys_addr_t end)
 		return;
 	if (ctx->race) {
 		um_race_accept(ctx->race, start, end);
+		return;
+	}
+	if (ctx->hold) {
+		um_hold_accept(ctx->hold, start, end);
 		return;
 	}
 	if (ctx->ncalls++ >= UM_MAX_CALLS)
@@ -990,6 +1067,119 @@ static void um_test_concurrent_overlapping_accepts(struct kunit *test)
 		   calls, started);
 }
 
+static int um_hold_thread_a(void *data)
+{
+	struct um_hold *h = data;
+
+	current->kunit_test = h->test;
+	accept_memory(UM_BASE, 4 * UM_2M);
+	current->kunit_test = NULL;
+	kthread_complete_and_exit(&h->a_done, 0);
+}
+
+static int um_hold_thread_b(void *data)
+{
+	struct um_hold *h = data;
+	unsigned int ms;
+
+	current->kunit_test = h->test;
+	for (ms = 0; ms < UM_HOLD_WAIT_MS && !atomic_read(&h->a_inside); ms++)
+		msleep(1);
+	if (atomic_read(&h->a_inside)) {
+		atomic_set(&h->b_calling, 1);
+		accept_memory(UM_BASE + 2 * UM_2M, 6 * UM_2M);
+		h->b_returned_early = !atomic_read(&h->released);
+	} else {
+		h->a_never_came = true;
+	}
+	current->kunit_test = NULL;
+	kthread_complete_and_exit(&h->b_done, 0);
+}
+
+static struct task_struct *um_hold_start(struct um_hold *h,
+					 int (*fn)(void *), int cpu,
+					 const char *name)
+{
+	struct task_struct *task;
+
+	task = kthread_create(fn, h, "%s", name);
+	if (IS_ERR(task))
+		return task;
+	kthread_bind(task, cpu);
+	return task;
+}
+
+/*
+ * Two CPUs accept overlapping ranges, and the first is held inside
+ * arch_accept_memory() until the second has certainly arrived (see
+ * struct um_hold): the second must wait for the first, then accept only
+ * what is left.  Deterministic: it does not depend on how threads happen
+ * to interleave.
+ */
+static void um_test_overlapping_accept_waits_for_first(struct kunit *test)
+{
+	struct um_ctx *ctx = test->priv;
+	struct task_struct *a, *b;
+	struct um_hold *h;
+	unsigned int i, bad = 0;
+	int cpu;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two online CPUs (one is held with interrupts off)");
+
+	h = kunit_kzalloc(test, sizeof(*h), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	h->test = test;
+	init_completion(&h->a_done);
+	init_completion(&h->b_done);
+	h->cpu_a = cpumask_first(cpu_online_mask);
+	cpu = cpumask_next(h->cpu_a, cpu_online_mask);
+	KUNIT_ASSERT_LT(test, cpu, nr_cpu_ids);
+	h->cpu_b = cpu;
+
+	um_install(test, UM_2M, UM_HOLD_UNITS, true);
+
+	a = um_hold_start(h, um_hold_thread_a, h->cpu_a, "um_hold/a");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
+	b = um_hold_start(h, um_hold_thread_b, h->cpu_b, "um_hold/b");
+	if (IS_ERR(b)) {
+		/* A never ran: let it finish with nothing to hold. */
+		kthread_stop(a);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(b));
+	}
+	h->a_task = a;
+	ctx->hold = h;
+	/* No KUNIT_ASSERT until both threads are done. */
+	wake_up_process(a);
+	wake_up_process(b);
+	wait_for_completion(&h->a_done);
+	wait_for_completion(&h->b_done);
+	ctx->hold = NULL;
+
+	KUNIT_EXPECT_FALSE_MSG(test, h->a_never_came,
+			       "thread A never reached arch_accept_memory()");
+	KUNIT_EXPECT_FALSE_MSG(test, h->b_never_came,
+			       "thread B never called accept_memory()");
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&h->overlap), 0,
+			    "B accepted [%#llx, %#llx) while A was accepting [%#llx, %#llx): double accept",
+			    h->b_start, h->b_end, h->a_start, h->a_end);
+	KUNIT_EXPECT_FALSE_MSG(test, h->b_returned_early,
+			       "B's accept_memory() returned while A still accepted part of its range");
+	KUNIT_EXPECT_EQ(test, atomic_read(&h->calls_a), 1);
+	KUNIT_EXPECT_EQ(test, h->a_start, UM_BASE);
+	KUNIT_EXPECT_EQ(test, h->a_end, UM_BASE + 5 * UM_2M);
+	KUNIT_EXPECT_EQ(test, atomic_read(&h->calls_b), 1);
+	KUNIT_EXPECT_EQ(test, h->b_start, UM_BASE + 5 * UM_2M);
+	KUNIT_EXPECT_EQ(test, h->b_end, UM_BASE + 9 * UM_2M);
+	for (i = 0; i < UM_HOLD_UNITS; i++)
+		if (atomic_read(&h->count[i]) != (i < 9) && !bad++)
+			KUNIT_FAIL(test, "unit %u accepted %d times", i,
+				   atomic_read(&h->count[i]));
+	um_expect_word(test, UM_UNITS_MASK(9, UM_HOLD_UNITS));
+	kunit_info(test, "A on CPU %d held until B (CPU %d) arrived, +%d ms\n",
+		   h->cpu_a, h->cpu_b, UM_HOLD_MS);
+}
+
 static struct kunit_case um_test_cases[] = {
 	KUNIT_CASE(um_test_no_table_is_noop),
 	KUNIT_CASE(um_test_range_below_table_accepts_nothing),
@@ -1012,6 +1202,7 @@ static struct kunit_case um_test_cases[] = {
 	KUNIT_CASE(um_test_unit_size_2m_page_requests),
 	KUNIT_CASE(um_test_unit_size_4k),
 	KUNIT_CASE(um_test_concurrent_overlapping_accepts),
+	KUNIT_CASE(um_test_overlapping_accept_waits_for_first),
 	{}
 };
 

@@ -1,0 +1,82 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Deliberate breaks of the Rust ports: each one must make a test fail.
+
+scripts/mutants.py applies one at a time to a scratch copy of the
+repository (an exact, single-occurrence text replacement, so a mutant that
+no longer applies is an error, not a silent pass), rebuilds incrementally,
+runs the host tests and an A/B boot, and requires something to fail.
+
+Fields: name, file, old, new, why (the bug it models), boots (A/B boots of
+the mutated kernel; more than one where a catch must not be luck).
+"""
+
+MUTANTS = [
+    dict(
+        name="merge-ignores-flags",
+        file="mm/memblock_regions.rs",
+        old="this.nid() != next.nid() || this.flags() != next.flags()",
+        new="this.nid() != next.nid()",
+        why="memblock_merge_regions() merges neighbours whatever their "
+            "flags: an RSRV_KERN region merges into plain reservations",
+        boots=1,
+    ),
+    dict(
+        name="mark-kern-one-page-short",
+        file="mm/memblock_rsrv_kern.rs",
+        old="""            "memblock_reserved_mark_kern",
+            addr_of_mut!(bindings::memblock.reserved),
+            base,
+            size,""",
+        new="""            "memblock_reserved_mark_kern",
+            addr_of_mut!(bindings::memblock.reserved),
+            base,
+            size.saturating_sub(4096),""",
+        why="memblock_reserved_mark_kern() leaves the last page of the "
+            "range unmarked (off by one page at the end)",
+        boots=1,
+    ),
+    dict(
+        name="kern-size-ignores-nid",
+        file="mm/memblock_regions.rs",
+        old="if (nid == r.nid() || !numa_valid_node::<R>(nid))",
+        new="if (nid >= 0 || !numa_valid_node::<R>(nid))",
+        why="memblock_reserved_kern_size() counts every node's regions",
+        boots=1,
+    ),
+    dict(
+        name="drop-guard-unit",
+        file="drivers/firmware/efi/unaccepted_memory_bitmap.rs",
+        old="end = end.saturating_add(self.unit_size);",
+        new="end = end.saturating_add(0);",
+        why="accept_memory() no longer accepts the unit after a range that "
+            "ends on a unit boundary (load_unaligned_zeropad() guard)",
+        boots=1,
+    ),
+    dict(
+        name="skip-accepting-list",
+        file="drivers/firmware/efi/unaccepted_memory_rust.rs",
+        old="let mut pos = (*head).next;",
+        new="let mut pos = head;",
+        why="the accepting_list walk starts at the head and never finds an "
+            "overlap: two CPUs accept the same unit",
+        boots=3,
+    ),
+    dict(
+        name="accept-unit-twice",
+        file="drivers/firmware/efi/unaccepted_memory_bitmap.rs",
+        old="let end = min(run.end, self.nbits);\n        let mut bit = run.start;",
+        new="let end = min(run.end, self.nbits).saturating_sub(1);\n        let mut bit = run.start;",
+        why="bitmap_clear() leaves the last unit of each accepted run "
+            "marked, so a later call accepts it again",
+        boots=1,
+    ),
+    dict(
+        name="query-misses-guard",
+        file="drivers/firmware/efi/unaccepted_memory_bitmap.rs",
+        old="let last = self.div_round_up(end);\n        find_next_bit(bitmap, last, first, false) < last",
+        new="let last = self.div_round_up(end).saturating_sub(1);\n        find_next_bit(bitmap, last, first, false) < last",
+        why="range_contains_unaccepted_memory() does not look at the last "
+            "unit (the guard unit of an aligned range)",
+        boots=1,
+    ),
+]
