@@ -110,6 +110,12 @@ clippy() {
 			fail "clippy memblock glue${f:+ ($f)}"
 		fi
 	done
+	if cargo clippy --offline --quiet --release \
+		--manifest-path tools/testing/unaccepted-ab/rust/Cargo.toml -- -D warnings; then
+		pass "clippy unaccepted memory glue"
+	else
+		fail "clippy unaccepted memory glue"
+	fi
 }
 
 ab() {

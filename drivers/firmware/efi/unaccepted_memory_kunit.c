@@ -1083,8 +1083,12 @@ static int um_hold_thread_b(void *data)
 	unsigned int ms;
 
 	current->kunit_test = h->test;
+	/*
+	 * Busy wait: A's CPU has interrupts off and may be the one that
+	 * advances jiffies, so msleep() here might never return.
+	 */
 	for (ms = 0; ms < UM_HOLD_WAIT_MS && !atomic_read(&h->a_inside); ms++)
-		msleep(1);
+		mdelay(1);
 	if (atomic_read(&h->a_inside)) {
 		atomic_set(&h->b_calling, 1);
 		accept_memory(UM_BASE + 2 * UM_2M, 6 * UM_2M);

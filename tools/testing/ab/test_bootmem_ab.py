@@ -146,6 +146,9 @@ class PageLedger(unittest.TestCase):
             ok, v = verdict(key, b, a)
             self.assertTrue(ok, f"{key}: {v}")
 
+    def test_ledger_rows(self):
+        self.assertEqual(set(ab.LEDGER), {"Memory: reserved (K)", "MemTotal (kB)"})
+
     def test_one_page_leaked_fails(self):
         a = obs()
         for key in ab.LEDGER:
@@ -163,7 +166,7 @@ class PageLedger(unittest.TestCase):
 
     def test_missing_image_size_fails(self):
         a, b = obs(), obs(**{"kernel image reserved (K)": None})
-        ok, _ = verdict("Memory: available (K)", a, b)
+        ok, _ = verdict("Memory: reserved (K)", a, b)
         self.assertFalse(ok)
 
     def test_total_is_exact(self):

@@ -11,13 +11,32 @@
  * the same sequences of operations; after every operation the complete
  * state of memblock.memory and memblock.reserved (cnt, max, total_size,
  * where the array lives, and base/size/flags/nid of every entry up to max,
- * including the stale ones behind cnt), the return value and the number of
- * WARN_ON()s are folded into a per-sequence hash.  The two outputs must be
- * identical.
+ * including the stale ones behind cnt), the return value and which
+ * WARN_ON()s fired are folded into a per-sequence hash.  The two outputs
+ * must be identical.
+ *
+ * Warnings are compared by identity, not just by number: each C WARN_ON()
+ * ("assertion failed at <file>:<line>") is mapped to "<function>:
+ * WARN_ON(<condition>)" by reading the function and the condition at that
+ * line of the source it was built from, and each Rust warning ("<n> x
+ * WARN_ON(<condition>) in <function>") to the same form; an operation's
+ * warnings are folded in as the sorted list of (identifier, count).  The
+ * Rust reports counts per condition, not one line per region, so the order
+ * within an operation is not compared; which warnings fired, and how often
+ * each, is.
+ *
+ * With CONFIG_NUMA, sequences also put node ids on memblock.reserved as x86
+ * NUMA init does (memblock_set_node() of everything to NUMA_NO_NODE, of each
+ * memory region's range to its node, and of random ranges to random nids),
+ * and ask memblock_reserved_kern_size() for every node id in use.
  *
  *   ab [-s SEED] [-n SEQUENCES]       one line per sequence, then totals
  *   ab [-s SEED] -q SEQ [-v]          replay one sequence; -v prints every
  *                                     operation and state (for diffs)
+ *   -x                                self-test: report the Rust's
+ *                                     WARN_ON(flags != rgn->flags) as the
+ *                                     nid WARN_ON (same count, other
+ *                                     warning): must make the hashes differ
  *
  * Addresses: "physical" memory that memblock may allocate from (for its
  * doubled arrays) is a real mapping at DUMMY_BASE, and memblock's
@@ -33,6 +52,7 @@
 #endif
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -191,65 +211,319 @@ static void warn_capture_start(void)
 }
 
 /*
+ * Warning identifiers: "<function>: <MACRO>(<condition>)", whitespace
+ * collapsed, the same for a C WARN_ON() site and the Rust warning that
+ * stands for it.
+ */
+#define MAX_IDS		64
+#define MAX_SITES	64
+
+static bool relabel;		/* -x */
+static char *ids[MAX_IDS];
+static unsigned int nr_ids;
+
+/* Copies @n bytes of @text to a new string, whitespace runs collapsed. */
+static char *normalise(const char *text, size_t n)
+{
+	char *out = malloc(n + 1), *o = out;
+
+	if (!out) {
+		perror("malloc");
+		exit(2);
+	}
+	for (size_t i = 0; i < n; i++) {
+		char c = text[i];
+
+		if (c == ' ' || c == '\t' || c == '\n') {
+			if (o > out && o[-1] != ' ' && o[-1] != '(')
+				*o++ = ' ';
+			continue;
+		}
+		if (c == ')' && o > out && o[-1] == ' ')
+			o--;
+		*o++ = c;
+	}
+	while (o > out && o[-1] == ' ')
+		o--;
+	*o = 0;
+	return out;
+}
+
+/* The index of identifier @text (taken over), interned. */
+static unsigned int intern(char *text)
+{
+	for (unsigned int i = 0; i < nr_ids; i++) {
+		if (!strcmp(ids[i], text)) {
+			free(text);
+			return i;
+		}
+	}
+	if (nr_ids == MAX_IDS) {
+		fprintf(real_stderr, "too many distinct warnings\n");
+		exit(2);
+	}
+	ids[nr_ids] = text;
+	return nr_ids++;
+}
+
+/* "<function>: <macro>(<condition>)" from their pieces. */
+static unsigned int make_id(const char *fn, size_t fn_len, const char *warn, size_t warn_len)
+{
+	char *a = normalise(fn, fn_len), *b = normalise(warn, warn_len);
+	char *id = malloc(strlen(a) + strlen(b) + 3);
+
+	if (!id) {
+		perror("malloc");
+		exit(2);
+	}
+	sprintf(id, "%s: %s", a, b);
+	free(a);
+	free(b);
+	return intern(id);
+}
+
+/*
+ * The identifier of the WARN at @line of @path, read from that source:
+ * the WARN macro on that line with its balanced parentheses (possibly over
+ * several lines), and the function around it (the kernel style puts a
+ * function's opening brace alone in column 0, after a header that starts
+ * in column 0).  "<path>:<line>" if the source cannot be read or parsed:
+ * both builds run the same C, so even that compares C with C.
+ */
+static unsigned int site_id_from_source(const char *path, int line)
+{
+	FILE *f = fopen(path, "r");
+	char **lines = NULL, *buf = NULL;
+	size_t nr = 0, cap = 0, len = 0;
+	unsigned int id;
+	char fallback[512];
+
+	while (f && getline(&buf, &len, f) >= 0) {
+		if (nr == cap) {
+			cap = cap ? 2 * cap : 4096;
+			lines = realloc(lines, cap * sizeof(*lines));
+			if (!lines) {
+				perror("realloc");
+				exit(2);
+			}
+		}
+		lines[nr] = strdup(buf);
+		if (!lines[nr++]) {
+			perror("strdup");
+			exit(2);
+		}
+	}
+	free(buf);
+	if (f)
+		fclose(f);
+
+	snprintf(fallback, sizeof(fallback), "%s:%d", path, line);
+	id = UINT32_MAX;
+	if (line >= 1 && (size_t)line <= nr) {
+		const char *w = strstr(lines[line - 1], "WARN");
+		size_t l = line - 1;
+		int brace = -1;
+
+		/* The enclosing function's name: before the header's '('. */
+		for (long k = line - 1; k >= 0; k--) {
+			if (lines[k][0] == '{') {
+				brace = k;
+				break;
+			}
+		}
+		if (w && brace > 0) {
+			long h = brace - 1;
+			const char *paren, *name;
+			char warn[1024];
+			size_t wn = 0;
+			int depth = 0;
+			bool open = false;
+
+			while (h > 0 && (lines[h][0] == ' ' || lines[h][0] == '\t'))
+				h--;
+			paren = strchr(lines[h], '(');
+			name = paren;
+			while (name && name > lines[h] &&
+			       (name[-1] == '_' || (name[-1] >= 'a' && name[-1] <= 'z') ||
+				(name[-1] >= 'A' && name[-1] <= 'Z') ||
+				(name[-1] >= '0' && name[-1] <= '9')))
+				name--;
+			/* The macro and its argument, to the matching ')'. */
+			for (const char *c = w; wn < sizeof(warn) - 1;) {
+				if (!*c) {
+					if (++l >= nr)
+						break;
+					c = lines[l];
+					continue;
+				}
+				warn[wn++] = *c;
+				if (*c == '(') {
+					depth++;
+					open = true;
+				} else if (*c == ')' && !--depth) {
+					break;
+				}
+				c++;
+			}
+			if (paren && name < paren && open && !depth)
+				id = make_id(name, paren - name, warn, wn);
+		}
+	}
+	if (id == UINT32_MAX)
+		id = intern(normalise(fallback, strlen(fallback)));
+	for (size_t k = 0; k < nr; k++)
+		free(lines[k]);
+	free(lines);
+	return id;
+}
+
+/* The identifier of the C WARN at @path:@line, cached per site. */
+static unsigned int site_id(const char *path, size_t path_len, int line)
+{
+	static struct { char *path; int line; unsigned int id; } sites[MAX_SITES];
+	static unsigned int nr_sites;
+	char *p;
+
+	for (unsigned int i = 0; i < nr_sites; i++)
+		if (sites[i].line == line && strlen(sites[i].path) == path_len &&
+		    !memcmp(sites[i].path, path, path_len))
+			return sites[i].id;
+	p = strndup(path, path_len);
+	if (!p) {
+		perror("strndup");
+		exit(2);
+	}
+	if (nr_sites == MAX_SITES) {
+		fprintf(real_stderr, "too many WARN sites\n");
+		exit(2);
+	}
+	sites[nr_sites] = (typeof(sites[0])){ p, line, site_id_from_source(p, line) };
+	return sites[nr_sites++].id;
+}
+
+/* The warnings of one operation: how often each identifier fired. */
+struct op_warns {
+	unsigned int total;
+	unsigned int n;
+	unsigned int id[MAX_IDS];
+	unsigned int count[MAX_IDS];
+};
+
+static void warns_add(struct op_warns *w, unsigned int id, unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; i < w->n && w->id[i] != id; i++)
+		;
+	if (i == w->n) {
+		w->id[w->n] = id;
+		w->count[w->n++] = 0;
+	}
+	w->count[i] += count;
+	w->total += count;
+}
+
+/* Sorts the list by identifier text: the order the two builds share. */
+static void warns_sort(struct op_warns *w)
+{
+	for (unsigned int i = 1; i < w->n; i++)
+		for (unsigned int j = i; j > 0 && strcmp(ids[w->id[j - 1]], ids[w->id[j]]) > 0; j--) {
+			unsigned int t = w->id[j], c = w->count[j];
+
+			w->id[j] = w->id[j - 1];
+			w->count[j] = w->count[j - 1];
+			w->id[j - 1] = t;
+			w->count[j - 1] = c;
+		}
+}
+
+NO_SANITIZE static uint64_t hash_str(uint64_t h, const char *s)
+{
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h;
+}
+
+/* A C WARN_ON() line: "assertion failed at <path>:<line>". */
+static unsigned int c_warning(const char *line, size_t n, FILE *log, struct op_warns *w)
+{
+	const char *file = memmem(line, n, " at ", 4);
+	const char *colon;
+
+	if (log)
+		fprintf(log, "  C: %.*s\n", (int)n, line);
+	if (!file)
+		return 0;
+	file += 4;
+	colon = memrchr(file, ':', line + n - file);
+	if (!colon)
+		return 0;
+	warns_add(w, site_id(file, colon - file, atoi(colon + 1)), 1);
+	return 1;
+}
+
+#ifdef CONFIG_MEMBLOCK_RSRV_KERN_RUST
+/* A Rust warning: "...: <count> x WARN_ON(<condition>) in <function>". */
+static unsigned int rust_warning(const char *line, size_t n, FILE *log, struct op_warns *w)
+{
+	static const char flags_cond[] = "WARN_ON(flags != rgn->flags)";
+	static const char nid_cond[] = "WARN_ON(nid != memblock_get_region_node(rgn))";
+	const char *x = memmem(line, n, " x WARN_ON(", 11);
+	const char *q = x, *warn, *in = NULL, *end = line + n;
+	unsigned int count;
+
+	if (log)
+		fprintf(log, "  Rust: %.*s\n", (int)n, line);
+	while (q > line && q[-1] >= '0' && q[-1] <= '9')
+		q--;
+	count = strtoul(q, NULL, 10);
+	warn = x + 3;
+	for (const char *p = warn; p + 4 <= end; p++)
+		if (!memcmp(p, " in ", 4))
+			in = p;
+	if (!in) {
+		warns_add(w, intern(normalise(line, n)), count);
+		return count;
+	}
+	/* -x: the self-test's deliberate mislabelling. */
+	if (relabel && (size_t)(in - warn) == strlen(flags_cond) &&
+	    !memcmp(warn, flags_cond, strlen(flags_cond)))
+		warns_add(w, make_id(in + 4, end - in - 4, nid_cond, strlen(nid_cond)), count);
+	else
+		warns_add(w, make_id(in + 4, end - in - 4, warn, in - warn), count);
+	return count;
+}
+#endif
+
+/*
  * Calls @fn on every line of @text[0..@len) containing @needle.  Lengths
  * are explicit: an operation over hundreds of regions warns hundreds of
  * times, and str*() rescanning the rest of the text would be quadratic.
  */
-static unsigned int for_each_line(const char *text, size_t len, const char *needle,
-				  unsigned int (*fn)(const char *line, size_t n, FILE *log),
-				  FILE *log)
+static void for_each_line(const char *text, size_t len, const char *needle,
+			  unsigned int (*fn)(const char *line, size_t n, FILE *log,
+					     struct op_warns *w),
+			  FILE *log, struct op_warns *w)
 {
 	const char *end = text + len;
-	unsigned int sum = 0;
 
 	while (text < end) {
 		const char *eol = memchr(text, '\n', end - text);
 		size_t n = (eol ? eol : end) - text;
 
 		if (memmem(text, n, needle, strlen(needle)))
-			sum += fn(text, n, log);
+			fn(text, n, log, w);
 		text += n + 1;
 	}
-	return sum;
 }
 
-/* A C WARN_ON() line: "assertion failed at <path>/memblock.c:<line>". */
-static unsigned int c_warning(const char *line, size_t n, FILE *log)
+/* The WARN_ON()s since the last call, sorted; their text goes to @log. */
+static void warn_collect(FILE *log, struct op_warns *w)
 {
-	const char *file = memmem(line, n, " at ", 4);
-
-	if (log && file) {
-		const char *slash = memrchr(file, '/', line + n - file);
-
-		file = slash ? slash + 1 : file + 4;
-		fprintf(log, "  C: assertion failed at %.*s\n", (int)(line + n - file), file);
-	}
-	return 1;
-}
-
-#ifdef CONFIG_MEMBLOCK_RSRV_KERN_RUST
-/* A Rust warning: "...: <count> x WARN_ON(<condition>) in <function>". */
-static unsigned int rust_warning(const char *line, size_t n, FILE *log)
-{
-	const char *x = memmem(line, n, " x WARN_ON(", 11);
-	const char *q = x;
-
-	while (q > line && q[-1] >= '0' && q[-1] <= '9')
-		q--;
-	if (log)
-		fprintf(log, "  Rust: %.*s\n", (int)n, line);
-	return strtoul(q, NULL, 10);
-}
-#endif
-
-/* Number of WARN_ON()s since the last call; their text goes to @log. */
-static unsigned int warn_collect(FILE *log)
-{
-	unsigned int n = 0;
-
+	w->n = w->total = 0;
 	fflush(warn_stream);
 	if (warn_len) {
-		n += for_each_line(warn_text, warn_len, "assertion failed at", c_warning, log);
+		for_each_line(warn_text, warn_len, "assertion failed at", c_warning, log, w);
 		fclose(warn_stream);
 		free(warn_text);
 		warn_capture_start();
@@ -263,10 +537,10 @@ static unsigned int warn_collect(FILE *log)
 			fprintf(out, "Rust warnings truncated\n");
 			exit(2);
 		}
-		n += for_each_line(buf, len, " x WARN_ON(", rust_warning, log);
+		for_each_line(buf, len, " x WARN_ON(", rust_warning, log, w);
 	}
 #endif
-	return n;
+	warns_sort(w);
 }
 
 /* ------------------------------------------------------------------ */
@@ -314,17 +588,20 @@ static void print_type(FILE *f, const char *name, const struct memblock_type *t,
 
 enum op_kind {
 	OP_ADD_NODE, OP_RESERVE, OP_RESERVE_KERN, OP_MARK_KERN, OP_PHYS_FREE,
-	OP_REMOVE, OP_KERN_SIZE, OP_KINDS
+	OP_REMOVE, OP_KERN_SIZE, OP_SET_NODE, OP_KINDS
 };
 
 static const char *const op_names[OP_KINDS] = {
 	"memblock_add_node", "memblock_reserve", "memblock_reserve_kern",
 	"memblock_reserved_mark_kern", "memblock_phys_free", "memblock_remove",
-	"memblock_reserved_kern_size",
+	"memblock_reserved_kern_size", "memblock_set_node(reserved)",
 };
 
-/* Per operation: calls, errors, calls that grew an array, calls that warned. */
-static unsigned long stats[OP_KINDS][4];
+/*
+ * Per operation: calls, errors, calls that grew an array, calls that
+ * warned, WARN_ON()s.
+ */
+static unsigned long stats[OP_KINDS][5];
 
 struct seq_state {
 	struct rng rng;
@@ -407,7 +684,7 @@ static void run_op(struct seq_state *s, enum op_kind op, phys_addr_t base,
 		   phys_addr_t size, int nid, enum memblock_flags flags)
 {
 	uint64_t ret;
-	unsigned int warns;
+	struct op_warns w;
 	unsigned long max = memblock.memory.max + memblock.reserved.max;
 
 	if ((op == OP_PHYS_FREE) && hits_array(base, size))
@@ -432,20 +709,26 @@ static void run_op(struct seq_state *s, enum op_kind op, phys_addr_t base,
 	case OP_REMOVE:
 		ret = memblock_remove(base, size);
 		break;
+	case OP_SET_NODE:
+		ret = memblock_set_node(base, size, &memblock.reserved, nid);
+		break;
 	default:
 		ret = memblock_reserved_kern_size(base, nid);
 		break;
 	}
-	/* The texts differ between C and Rust; only the count is compared. */
-	warns = warn_collect(verbose ? real_stderr : NULL);
+	/* The texts differ between C and Rust; their identifiers must not. */
+	warn_collect(verbose ? real_stderr : NULL, &w);
 
 	stats[op][0]++;
 	stats[op][1] += op != OP_KERN_SIZE && (int)ret < 0;
 	stats[op][2] += memblock.memory.max + memblock.reserved.max != max;
-	stats[op][3] += warns != 0;
+	stats[op][3] += w.total != 0;
+	stats[op][4] += w.total;
 
 	s->ops++;
-	s->hash = mix(mix(mix(s->hash, op), ret), warns);
+	s->hash = mix(mix(mix(s->hash, op), ret), w.total);
+	for (unsigned int i = 0; i < w.n; i++)
+		s->hash = mix(hash_str(s->hash, ids[w.id[i]]), w.count[i]);
 	s->hash = hash_state(s->hash);
 
 	if (verbose) {
@@ -456,23 +739,92 @@ static void run_op(struct seq_state *s, enum op_kind op, phys_addr_t base,
 			fprintf(out, "op %lu: %s(%#" PRIx64 ", %#" PRIx64 ", %d, %#x) = %d",
 				s->ops, op_names[op], (uint64_t)base, (uint64_t)size,
 				nid, flags, (int)ret);
+		else if (op == OP_SET_NODE)
+			fprintf(out, "op %lu: %s(%#" PRIx64 ", %#" PRIx64 ", %d) = %d",
+				s->ops, op_names[op], (uint64_t)base, (uint64_t)size,
+				nid, (int)ret);
 		else
 			fprintf(out, "op %lu: %s(%#" PRIx64 ", %#" PRIx64 ") = %d",
 				s->ops, op_names[op], (uint64_t)base, (uint64_t)size, (int)ret);
-		fprintf(out, " warns=%u\n", warns);
+		fprintf(out, " warns=%u", w.total);
+		for (unsigned int i = 0; i < w.n; i++)
+			fprintf(out, "%s%u x %s", i ? ", " : " [", w.count[i], ids[w.id[i]]);
+		fprintf(out, "%s\n", w.n ? "]" : "");
 		print_type(out, "memory", &memblock.memory, init_memory_regions);
 		print_type(out, "reserved", &memblock.reserved, init_reserved_regions);
 	}
 }
 
-static void random_op(struct seq_state *s)
+#ifdef CONFIG_NUMA
+/*
+ * What x86 NUMA init does to memblock.reserved: memblock_set_node() of
+ * each memory region's range to its node (numa_register_meminfo(),
+ * memmap_init_reserved_pages()).
+ */
+static void nodes_from_memory(struct seq_state *s)
+{
+	for (unsigned long i = 0; i < memblock.memory.cnt; i++) {
+		const struct memblock_region *m = &memblock.memory.regions[i];
+
+		run_op(s, OP_SET_NODE, m->base, m->size, m->nid, 0);
+	}
+}
+
+/* memblock_reserved_kern_size() for every node id in use, and all nodes. */
+static void kern_size_per_node(struct seq_state *s, phys_addr_t limit)
+{
+	int nids[64], n = 0;
+
+	for (unsigned long i = 0; i < memblock.reserved.cnt && n < 63; i++) {
+		int nid = memblock.reserved.regions[i].nid, j;
+
+		for (j = 0; j < n && nids[j] != nid; j++)
+			;
+		if (j == n)
+			nids[n++] = nid;
+	}
+	nids[n++] = NUMA_NO_NODE;
+	for (int j = 0; j < n; j++)
+		if (j == n - 1 || nids[j] != NUMA_NO_NODE)
+			run_op(s, OP_KERN_SIZE, limit, 0, nids[j], 0);
+}
+
+/* Node ids on memblock.reserved: whole, per memory region, or random. */
+static void numa_op(struct seq_state *s)
 {
 	struct rng *r = &s->rng;
 	unsigned int k = below(r, 100);
+	phys_addr_t base;
+
+	if (k < 20) {
+		/* numa_init(): everything to NUMA_NO_NODE. */
+		run_op(s, OP_SET_NODE, 0, ULLONG_MAX, NUMA_NO_NODE, 0);
+	} else if (k < 35) {
+		nodes_from_memory(s);
+	} else if (k < 55) {
+		kern_size_per_node(s, chance(r, 30) ? PHYS_ADDR_MAX : rand_base(r, false));
+	} else {
+		base = rand_base(r, false);
+		run_op(s, OP_SET_NODE, base, rand_size(r, base), rand_nid(r), 0);
+	}
+}
+#endif
+
+static void random_op(struct seq_state *s)
+{
+	struct rng *r = &s->rng;
+	unsigned int k;
 	enum op_kind op;
 	phys_addr_t base;
 	enum memblock_flags flags = 0;
 
+#ifdef CONFIG_NUMA
+	if (chance(r, 10)) {
+		numa_op(s);
+		return;
+	}
+#endif
+	k = below(r, 100);
 	if (k < 18)
 		op = OP_RESERVE;
 	else if (k < 42)
@@ -548,8 +900,18 @@ static void run_sequence(struct seq_state *s)
 		prefill(s, 40 + below(r, chance(r, 30) ? 600 : 260));
 		n = 10 + below(r, 50);
 	}
+#ifdef CONFIG_NUMA
+	/* Sometimes NUMA init first: NUMA_NO_NODE, then the memory's nodes. */
+	if (chance(r, 40)) {
+		run_op(s, OP_SET_NODE, 0, ULLONG_MAX, NUMA_NO_NODE, 0);
+		nodes_from_memory(s);
+	}
+#endif
 	for (unsigned int i = 0; i < n; i++)
 		random_op(s);
+#ifdef CONFIG_NUMA
+	kern_size_per_node(s, PHYS_ADDR_MAX);
+#endif
 }
 
 /* ------------------------------------------------------------------ */
@@ -583,7 +945,7 @@ int main(int argc, char **argv)
 	void *mem;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "s:n:q:v")) != -1) {
+	while ((opt = getopt(argc, argv, "s:n:q:vx")) != -1) {
 		switch (opt) {
 		case 's':
 			seed = strtoull(optarg, NULL, 0);
@@ -598,8 +960,11 @@ int main(int argc, char **argv)
 		case 'v':
 			verbose = 1;
 			break;
+		case 'x':
+			relabel = true;
+			break;
 		default:
-			fprintf(stderr, "usage: %s [-s seed] [-n sequences] [-q seq [-v]]\n",
+			fprintf(stderr, "usage: %s [-s seed] [-n sequences] [-q seq [-v]] [-x]\n",
 				argv[0]);
 			return 2;
 		}
@@ -644,8 +1009,9 @@ int main(int argc, char **argv)
 		fprintf(out, "S %lu %lu %016" PRIx64 "\n", i, s.ops, s.hash);
 	}
 	for (int op = 0; op < OP_KINDS; op++)
-		fprintf(out, "# %-28s %9lu calls %7lu errors %6lu grew %7lu warned\n",
-			op_names[op], stats[op][0], stats[op][1], stats[op][2], stats[op][3]);
+		fprintf(out, "# %-28s %9lu calls %7lu errors %6lu grew %7lu warned %7lu WARN_ONs\n",
+			op_names[op], stats[op][0], stats[op][1], stats[op][2], stats[op][3],
+			stats[op][4]);
 	fprintf(out, "T %lu %" PRIu64 "\n", one ? 1 : count, total_ops);
 	fflush(out);
 	return 0;

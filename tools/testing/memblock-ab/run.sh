@@ -14,9 +14,13 @@
 #  3. runs the tree's suite on all four: it must pass;
 #  4. runs SEQUENCES random operation sequences (default 100000) through the
 #     C and the Rust build of each layout with the same seed and compares the
-#     per-sequence hashes of the complete memblock state after every
-#     operation; on a mismatch it replays the first bad sequence verbosely
-#     and prints a diff of the two states.
+#     per-sequence hashes of the complete memblock state, the return value
+#     and the identities of the WARN_ON()s after every operation; on a
+#     mismatch it replays the first bad sequence verbosely and prints a diff
+#     of the two states;
+#  5. self-test: the Rust NUMA build with -x, which reports one Rust warning
+#     as another (same count), must mismatch the C on some sequences while
+#     the per-operation warning counts stay equal.
 #
 # Defaults: KDIR=build/linux, BUILD_DIR=build/memblock-ab (of this repo).
 # Environment: AB_SEED (default 1), JOBS (make -j, default 2).
@@ -122,8 +126,8 @@ for layout in numa flat; do
 			awk '/^</ { print $3; exit }' || true)
 		[ -n "$first" ] || first=0
 		echo "  first mismatching sequence: $first; replaying it (-q $first -v):"
-		# States on stdout; warning texts (C and Rust word them
-		# differently, only their number is compared) on stderr.
+		# States and warning identifiers on stdout; the raw warning
+		# texts (C and Rust word them differently) on stderr.
 		"$c/ab" -s "$seed" -q "$first" -v >"$c/replay.txt" 2>"$c/replay.err" || true
 		"$r/ab" -s "$seed" -q "$first" -v >"$r/replay.txt" 2>"$r/replay.err" || true
 		# The first operation whose result or state differs, with context.
@@ -133,6 +137,30 @@ for layout in numa flat; do
 	fi
 done
 
+# 5. Negative self-test of the warning comparison: the same warnings, one
+# of them relabelled in the Rust build (-x), must be a mismatch, although
+# every operation's number of warnings (the '#' lines) is unchanged.
+n=$((count < 2000 ? count : 2000))
+c=$build/c-numa
+r=$build/rust-numa
+self_ok=0
+if "$c/ab" -s "$seed" -n "$n" >"$c/self.out" 2>/dev/null &&
+	"$r/ab" -s "$seed" -n "$n" -x >"$r/self.out" 2>/dev/null; then
+	differ=$(diff <(grep '^S ' "$c/self.out") <(grep '^S ' "$r/self.out") | grep -c '^<' || true)
+	if [ "$differ" -gt 0 ] &&
+		cmp -s <(grep -v '^S ' "$c/self.out") <(grep -v '^S ' "$r/self.out"); then
+		self_ok=1
+		echo "  PASS    self-test: Rust WARN_ON(flags != rgn->flags) relabelled as the nid WARN_ON (-x):" \
+			"$differ of $n sequences mismatch, warning counts equal"
+	else
+		echo "  FAIL    self-test: relabelled Rust warning (-x): $differ of $n sequences mismatch" \
+			"(need > 0), warning counts $(cmp -s <(grep -v '^S ' "$c/self.out") \
+			<(grep -v '^S ' "$r/self.out") && echo equal || echo differ) (need equal)"
+	fi
+else
+	echo "  FAIL    self-test: ab -x did not run"
+fi
+
 echo "  time    $((SECONDS - start)) s"
 echo "memblock A/B: $count sequences (x2 layouts: NUMA, flat), $total_ops ops, $total_bad mismatches"
-[ "$total_bad" -eq 0 ] && [ "$suite_fail" -eq 0 ]
+[ "$total_bad" -eq 0 ] && [ "$suite_fail" -eq 0 ] && [ "$self_ok" -eq 1 ]

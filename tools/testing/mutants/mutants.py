@@ -21,6 +21,15 @@ MUTANTS = [
         boots=1,
     ),
     dict(
+        name="merge-ignores-nid",
+        file="mm/memblock_regions.rs",
+        old="this.nid() != next.nid() || this.flags() != next.flags()",
+        new="this.flags() != next.flags()",
+        why="memblock_merge_regions() merges neighbours on different NUMA "
+            "nodes",
+        boots=1,
+    ),
+    dict(
         name="mark-kern-one-page-short",
         file="mm/memblock_rsrv_kern.rs",
         old="""            "memblock_reserved_mark_kern",

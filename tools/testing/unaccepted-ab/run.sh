@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# A/B test of drivers/firmware/efi/unaccepted_memory.c against the Rust port
-# (drivers/firmware/efi/unaccepted_memory_bitmap.rs).
+# A/B test of drivers/firmware/efi/unaccepted_memory.c against the kernel's
+# Rust glue, drivers/firmware/efi/unaccepted_memory_rust.rs (with
+# unaccepted_memory_bitmap.rs), built unchanged for the host.
 #
 # usage: run.sh [kernel-tree] [tables] [seed]
 #   kernel-tree  default /work/main/build/linux (read only)
@@ -40,30 +41,54 @@ extract() {
 extract gen_find_bitrange.h include/linux/find.h '^#define for_each_set_bitrange_from\(' '[^\\]$'
 extract gen_efi_unaccepted.h include/linux/efi.h '^struct efi_unaccepted_memory \{' '^};'
 extract gen_pfn_is_unaccepted.h include/linux/mm.h '^static inline bool pfn_is_unaccepted_memory\(' '^}'
+extract gen_efi_invalid_table_addr.h include/linux/efi.h '^#define EFI_INVALID_TABLE_ADDR[[:space:]]' '.'
+extract gen_efi_get_unaccepted_table.h arch/x86/include/asm/unaccepted_memory.h \
+	'^static inline struct efi_unaccepted_memory \*efi_get_unaccepted_table\(' '^}'
 extract bitmap_clear.body lib/bitmap.c '^void __bitmap_clear\(' '^}'
 { echo '#include <linux/bitmap.h>'; cat "$OUT/gen/bitmap_clear.body"; } > "$OUT/gen/bitmap_clear.c"
 
-echo "== building the Rust staticlib"
-CARGO_TARGET_DIR=$OUT/target cargo build --quiet --release \
+# The Rust side: the kernel glue, #[path]-included unchanged from this
+# repository, against the stand-in kernel crate in rust/kernel.
+echo "== building the Rust glue (staticlib)"
+CARGO_TARGET_DIR=$OUT/target cargo build --offline --quiet --release \
 	--manifest-path "$HERE/rust/Cargo.toml" || die "cargo build failed"
 RLIB=$OUT/target/release/libunaccepted_ab_rs.a
 
+# The C objects the Rust glue's bindings name, as in the kernel: the lock,
+# the list head and the kdump callback registration
+# (unaccepted_memory_state.c of this repository), the bootmem-rs helpers
+# (rust/helpers/bootmem_rs.c of this repository) and the tree's spinlock
+# helpers (rust/helpers/spinlock.c); all against stubs/.
+STATE_SRC=$ROOT/drivers/firmware/efi/unaccepted_memory_state.c
+HELPERS_SRC=$ROOT/rust/helpers/bootmem_rs.c
+SPIN_SRC=$KTREE/rust/helpers/spinlock.c
+for f in "$STATE_SRC" "$HELPERS_SRC" "$SPIN_SRC"; do [ -f "$f" ] || die "no $f"; done
+
 # The kernel builds with -fno-strict-overflow (signed arithmetic wraps), so
 # does this; UBSan's signed-overflow check would flag that intended wrap.
-echo "== building the C ($C_SRC) with ASan + UBSan"
+# The C under test and the Rust export the same accept_memory() and
+# range_contains_unaccepted_memory(): the Rust keeps the kernel names, the C
+# is compiled with -D renames to ab_c_*, which main.c calls.
+echo "== building the C ($C_SRC) and the glue's C objects with ASan + UBSan"
 CFLAGS=(-O2 -g -std=gnu11 -ffunction-sections
 	-fno-strict-aliasing -fno-strict-overflow -fno-sanitize=signed-integer-overflow
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-	-DCONFIG_PROC_VMCORE -DCONFIG_PHYS_ADDR_T_64BIT
+	-DCONFIG_PROC_VMCORE -DCONFIG_PHYS_ADDR_T_64BIT -DCONFIG_UNACCEPTED_MEMORY
 	-I"$HERE/stubs" -I"$OUT/gen" -I"$KTREE/tools/include")
+RENAME=(-Daccept_memory=ab_c_accept_memory
+	-Drange_contains_unaccepted_memory=ab_c_range_contains_unaccepted_memory)
 objs=()
-for src in "$C_SRC" "$KTREE/lib/find_bit.c" "$OUT/gen/bitmap_clear.c" "$HERE/main.c"; do
+for src in "$C_SRC" "$KTREE/lib/find_bit.c" "$OUT/gen/bitmap_clear.c" "$HERE/main.c" \
+	"$STATE_SRC" "$HELPERS_SRC" "$SPIN_SRC"; do
 	obj=$OUT/$(basename "${src%.c}").o
 	# unaccepted_memory.c and our code build warning free with -Wall;
 	# lib/find_bit.c warns about helpers that tools/include lacks (all in
 	# functions the code under test never calls), so it builds with -w.
-	warn=(-Wall -Werror); [ "$src" = "$KTREE/lib/find_bit.c" ] && warn=(-w)
-	gcc "${CFLAGS[@]}" "${warn[@]}" -c "$src" -o "$obj" &
+	extra=(-Wall -Werror)
+	[ "$src" = "$KTREE/lib/find_bit.c" ] && extra=(-w)
+	[ "$src" = "$C_SRC" ] && extra+=("${RENAME[@]}")
+	[ "$src" = "$HERE/main.c" ] && extra+=(-I"$ROOT/drivers/firmware/efi")
+	gcc "${CFLAGS[@]}" "${extra[@]}" -c "$src" -o "$obj" &
 	objs+=("$obj")
 done
 for _ in "${objs[@]}"; do wait -n || die "C build failed"; done

@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Unit tests of `drivers/firmware/efi/unaccepted_memory_bitmap.rs`.
+//! Unit tests of `drivers/firmware/efi/unaccepted_memory_bitmap.rs` and,
+//! for everything `accept_memory()` does, of the kernel glue
+//! `drivers/firmware/efi/unaccepted_memory_rust.rs` itself.
 //!
 //! The fixed cases were worked out by hand from the 6.12
 //! `drivers/firmware/efi/unaccepted_memory.c`; a randomised test checks the
-//! runs and the query against a per-unit model.  The bit-exact comparison
-//! with the C itself lives in `tools/testing/unaccepted-ab`.
+//! runs and the query against a per-unit model.  Requests are accepted by
+//! the glue (built for the host by `tools/testing/unaccepted-ab/rust`,
+//! against its stand-in `kernel` crate), whose C symbols [`c_side`] provides
+//! here in Rust; the only copy of the accept loop is the glue's.  The
+//! bit-exact comparison with the C itself, with the real C helpers, lives in
+//! `tools/testing/unaccepted-ab`.
 
 use bootmem_host::unaccepted_memory_bitmap::{
     AcceptRange, BitRange, TableError, UnacceptedTable, BITS_PER_LONG,
@@ -18,17 +24,173 @@ const PAGE: u64 = 4096;
 const M2: u64 = 2 << 20;
 const BASE: u64 = 1 << 32;
 
-/// What the kernel glue does, single threaded: the list is trivially empty.
-fn accept(t: &UnacceptedTable, bitmap: &mut [usize], start: u64, size: u64) -> Vec<(u64, u64)> {
-    let mut calls = Vec::new();
-    let Some(range) = t.accept_memory_range(start, size) else {
-        return calls;
+/// The C objects and helpers the glue's bindings name, for a single
+/// threaded caller: a checking lock, the list, the table getter and an
+/// `arch_accept_memory()` that records its calls.
+mod c_side {
+    use kernel::bindings::{efi_unaccepted_memory, list_head, spinlock_t};
+    use std::ptr::{addr_of, addr_of_mut, null_mut};
+    use std::sync::Mutex;
+
+    /// Serialises the tests that use the glue (they share these globals).
+    pub static GLUE: Mutex<()> = Mutex::new(());
+
+    /// `efi.unaccepted`, as `efi_get_unaccepted_table()` returns it.
+    static mut TABLE: *mut efi_unaccepted_memory = null_mut();
+    /// `arch_accept_memory()` calls since the table was installed.
+    static mut CALLS: Vec<(u64, u64)> = Vec::new();
+    /// Whether "interrupts are off" (`spin_lock_irqsave()` to `..._irqrestore()`).
+    static mut IRQS_OFF: bool = false;
+
+    #[no_mangle]
+    static mut efi_unaccepted_memory_lock: spinlock_t = spinlock_t { locked: 0 };
+    #[no_mangle]
+    static mut efi_accepting_list: list_head = list_head {
+        next: null_mut(),
+        prev: null_mut(),
     };
-    let mut from = range.start;
-    while let Some(run) = t.next_set_bitrange(bitmap, from, &range) {
-        calls.push((run.phys_start, run.phys_end));
-        t.bitmap_clear(bitmap, &run);
-        from = run.next_from();
+
+    /// Installs `table` (with an empty accepting list) and forgets the
+    /// recorded calls.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds [`GLUE`]; `table` stays valid until replaced.
+    pub unsafe fn install(table: *mut efi_unaccepted_memory) {
+        // SAFETY: Serialised by GLUE, per the caller's guarantee.
+        unsafe {
+            TABLE = table;
+            (*addr_of_mut!(CALLS)).clear();
+            let head = addr_of_mut!(efi_accepting_list);
+            (*head).next = head;
+            (*head).prev = head;
+        }
+    }
+
+    /// The `arch_accept_memory()` calls since [`install`]; checks that the
+    /// lock is free, interrupts are back on and the list is empty.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds [`GLUE`].
+    pub unsafe fn calls() -> Vec<(u64, u64)> {
+        // SAFETY: Serialised by GLUE, per the caller's guarantee.
+        unsafe {
+            assert!(!lock_held(), "lock left held");
+            assert!(!IRQS_OFF, "interrupts left off");
+            let head = addr_of_mut!(efi_accepting_list);
+            assert_eq!((*head).next, head, "accepting list left non-empty");
+            (*addr_of_mut!(CALLS)).clone()
+        }
+    }
+
+    /// Whether `efi_unaccepted_memory_lock` is held.
+    fn lock_held() -> bool {
+        // SAFETY: A plain read of the lock word; serialised by GLUE.
+        unsafe { (*addr_of!(efi_unaccepted_memory_lock)).locked != 0 }
+    }
+
+    #[no_mangle]
+    extern "C" fn rust_helper_spin_lock(lock: *mut spinlock_t) {
+        // SAFETY: The glue passes the lock above; serialised by GLUE.
+        unsafe {
+            assert_eq!((*lock).locked, 0, "spin_lock() with the lock held");
+            (*lock).locked = 1;
+        }
+    }
+
+    #[no_mangle]
+    extern "C" fn rust_helper_spin_unlock(lock: *mut spinlock_t) {
+        // SAFETY: As in rust_helper_spin_lock().
+        unsafe {
+            assert_eq!((*lock).locked, 1, "spin_unlock() without the lock");
+            (*lock).locked = 0;
+        }
+    }
+
+    #[no_mangle]
+    extern "C" fn rust_helper_spin_lock_irqsave(lock: *mut spinlock_t) -> usize {
+        // SAFETY: Serialised by GLUE.
+        let flags = unsafe { std::mem::replace(&mut *addr_of_mut!(IRQS_OFF), true) };
+        rust_helper_spin_lock(lock);
+        flags.into()
+    }
+
+    #[no_mangle]
+    extern "C" fn rust_helper_spin_unlock_irqrestore(lock: *mut spinlock_t, flags: usize) {
+        rust_helper_spin_unlock(lock);
+        // SAFETY: Serialised by GLUE.
+        unsafe { IRQS_OFF = flags != 0 };
+    }
+
+    #[no_mangle]
+    extern "C" fn rust_helper_list_add(new: *mut list_head, head: *mut list_head) {
+        // SAFETY: The glue passes its entry and the list head above.
+        unsafe {
+            let next = (*head).next;
+            (*next).prev = new;
+            (*new).next = next;
+            (*new).prev = head;
+            (*head).next = new;
+        }
+    }
+
+    #[no_mangle]
+    extern "C" fn rust_helper_list_del(entry: *mut list_head) {
+        // SAFETY: The glue passes an entry it put on the list.
+        unsafe {
+            (*(*entry).prev).next = (*entry).next;
+            (*(*entry).next).prev = (*entry).prev;
+            (*entry).next = null_mut();
+            (*entry).prev = null_mut();
+        }
+    }
+
+    #[no_mangle]
+    extern "C" fn rust_helper_efi_touch_softlockup_watchdog() {}
+
+    #[no_mangle]
+    extern "C" fn rust_helper_efi_get_unaccepted_table() -> *mut efi_unaccepted_memory {
+        // SAFETY: Serialised by GLUE.
+        unsafe { TABLE }
+    }
+
+    #[no_mangle]
+    extern "C" fn arch_accept_memory(start: u64, end: u64) {
+        // SAFETY: Serialised by GLUE.
+        unsafe {
+            assert!(!lock_held(), "accepting under the lock");
+            assert!(IRQS_OFF, "accepting with interrupts on");
+            (*addr_of_mut!(CALLS)).push((start, end));
+        }
+    }
+}
+
+/// `accept_memory(start, size)` of the kernel glue on a table with the
+/// header of `t` and the bitmap `bitmap` (updated in place); returns the
+/// `arch_accept_memory()` calls it made.
+fn accept(t: &UnacceptedTable, bitmap: &mut [usize], start: u64, size: u64) -> Vec<(u64, u64)> {
+    assert_eq!(bitmap.len(), t.bitmap_words());
+    // struct efi_unaccepted_memory: version, unit_size, phys_base, size,
+    // then the bitmap.
+    let mut raw = vec![0u64; 3 + bitmap.len()];
+    raw[0] = 1 | (t.unit_size() << 32);
+    raw[1] = t.phys_base();
+    raw[2] = t.nbits() / 8;
+    for (w, b) in raw[3..].iter_mut().zip(bitmap.iter()) {
+        *w = *b as u64;
+    }
+    let _serial = c_side::GLUE.lock().unwrap_or_else(|e| e.into_inner());
+    // SAFETY: GLUE is held; `raw` outlives the call.
+    let calls = unsafe {
+        c_side::install(raw.as_mut_ptr().cast());
+        unaccepted_ab_rs::unaccepted_memory_rust::accept_memory(start, size as usize);
+        let calls = c_side::calls();
+        c_side::install(std::ptr::null_mut());
+        calls
+    };
+    for (b, w) in bitmap.iter_mut().zip(raw[3..].iter()) {
+        *b = *w as usize;
     }
     calls
 }
@@ -220,9 +382,16 @@ fn bitmap_bounds() {
     let t = UnacceptedTable::new(PAGE as u32, 0, 64, PAGE).unwrap();
     let mut short = vec![usize::MAX; 2];
     assert_eq!(t.bitmap_words(), 8);
-    assert_eq!(accept(&t, &mut short, 0, 1 << 40), [(0, 128 * PAGE)]);
+    let range = t.accept_memory_range(0, 1 << 40).unwrap();
+    assert_eq!(range, AcceptRange { start: 0, end: 512 });
+    let run = t.next_set_bitrange(&short, range.start, &range).unwrap();
+    assert_eq!((run.start, run.end, run.phys_end), (0, 128, 128 * PAGE));
+    t.bitmap_clear(&mut short, &run);
+    assert_eq!(short, [0, 0]);
+    assert_eq!(t.next_set_bitrange(&short, run.next_from(), &range), None);
     assert!(!t.range_contains_unaccepted_memory(&short, 0, 1 << 40));
-    assert!(accept(&t, &mut [], 0, 1 << 40).is_empty());
+    assert_eq!(t.next_set_bitrange(&[], 0, &range), None);
+    t.bitmap_clear(&mut [], &run);
     // A foreign run past nbits only clears up to nbits.
     let t = UnacceptedTable::new(PAGE as u32, 0, 1, PAGE).unwrap();
     let mut bm = vec![usize::MAX];

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Shared state of the userspace build of drivers/firmware/efi/unaccepted_memory.c:
- * the table efi_get_unaccepted_table() returns, a checking no-op spinlock and
- * the arch_accept_memory() log.  Everything here is single threaded.
+ * Shared state of the userspace build of drivers/firmware/efi/unaccepted_memory.c
+ * (the C) and of the C objects the Rust glue uses (unaccepted_memory_state.c,
+ * the rust/helpers): a checking spinlock, the softlockup watchdog counter and
+ * the arch_accept_memory() recorder, all in main.c.  Everything here is
+ * single threaded.
  */
 #ifndef _AB_STUB_H
 #define _AB_STUB_H
@@ -14,21 +16,22 @@
 _Static_assert(sizeof(phys_addr_t) == 8, "build with -DCONFIG_PHYS_ADDR_T_64BIT");
 _Static_assert(sizeof(unsigned long) == 8, "64-bit host required");
 
-struct efi_unaccepted_memory;
-
-/* Set by the driver before every call into the C. */
-extern struct efi_unaccepted_memory *ab_c_table;
-
 /*
- * spinlock_t: a no-op lock whose state main.c checks (never nested, never
- * left held; arch_accept_memory() runs unlocked with irqs still off).
+ * spinlock_t: a lock whose state main.c checks (never taken twice, never
+ * released unheld, never left held; arch_accept_memory() runs with no lock
+ * held and irqs still "off").  The Rust stand-in's bindings::spinlock has
+ * this layout.  Taking and releasing it can run a hook of the driver (the
+ * other CPU of the deterministic accepting_list cases).
  */
-typedef struct { int unused; } spinlock_t;
-extern int ab_locked, ab_irqs_off;
-void ab_spin_lock(void);
-void ab_spin_unlock(void);
+typedef struct spinlock { int locked; } spinlock_t;
+struct lock_class_key;
 
-/* arch_accept_memory() of the C: appends to the C log (main.c). */
-void ab_c_arch_accept_memory(u64 start, u64 end);
+void ab_spin_lock(spinlock_t *lock);
+void ab_spin_unlock(spinlock_t *lock);
+unsigned long ab_spin_lock_irqsave(spinlock_t *lock);
+void ab_spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags);
+
+/* touch_softlockup_watchdog(): counted, per call. */
+void ab_touch_softlockup_watchdog(void);
 
 #endif

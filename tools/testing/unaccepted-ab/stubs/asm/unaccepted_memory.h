@@ -1,20 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Stub <asm/unaccepted_memory.h>: arch_accept_memory() records the call,
- * efi_get_unaccepted_table() returns the driver's table.
+ * Stub <asm/unaccepted_memory.h>, as in the tree (patch 0008):
+ * arch_accept_memory() is out of line (main.c records the call),
+ * efi_get_unaccepted_table() is the tree's, reading efi.unaccepted.
  */
 #ifndef _AB_ASM_UNACCEPTED_MEMORY_H
 #define _AB_ASM_UNACCEPTED_MEMORY_H
 
 #include <linux/efi.h>
 
-static inline void arch_accept_memory(phys_addr_t start, phys_addr_t end)
-{
-	ab_c_arch_accept_memory(start, end);
-}
+void arch_accept_memory(phys_addr_t start, phys_addr_t end);
 
-static inline struct efi_unaccepted_memory *efi_get_unaccepted_table(void)
-{
-	return ab_c_table;
-}
+/* copied by run.sh from arch/x86/include/asm/unaccepted_memory.h */
+#include "gen_efi_get_unaccepted_table.h"
+
 #endif

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Stub <linux/crash_dump.h>: struct vmcore_cb as in the tree; the driver calls the callback. */
+/*
+ * Stub <linux/crash_dump.h>: struct vmcore_cb as in the tree;
+ * register_vmcore_cb() records the callbacks (the C's and the one
+ * unaccepted_memory_state.c registers for the Rust), which the driver calls.
+ */
 #ifndef _AB_LINUX_CRASH_DUMP_H
 #define _AB_LINUX_CRASH_DUMP_H
 
@@ -10,8 +14,15 @@ struct vmcore_cb {
 	struct list_head next;
 };
 
-extern struct vmcore_cb *ab_vmcore_cb;
-static inline void register_vmcore_cb(struct vmcore_cb *cb) { ab_vmcore_cb = cb; }
+#define AB_MAX_VMCORE_CBS 4
+extern struct vmcore_cb *ab_vmcore_cbs[AB_MAX_VMCORE_CBS];
+extern int ab_nr_vmcore_cbs;
+static inline void register_vmcore_cb(struct vmcore_cb *cb)
+{
+	if (ab_nr_vmcore_cbs < AB_MAX_VMCORE_CBS)
+		ab_vmcore_cbs[ab_nr_vmcore_cbs] = cb;
+	ab_nr_vmcore_cbs++;
+}
 
 #ifndef __init
 #define __init
