@@ -31,7 +31,7 @@ export CCACHE_NOHASHDIR=1
 # so clippy warnings in our files fail the build like compiler warnings.
 mk=(make -C "$kdir" O="$out" LLVM=1 -j"${JOBS:-$(nproc)}"
     RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTFMT=/usr/bin/rustfmt
-    BINDGEN="$top/build/tools/bin/bindgen" CC="ccache clang"
+    BINDGEN="${BOOTMEM_RS_BINDGEN:-$top/build/tools/bin/bindgen}" CC="ccache clang"
     CLIPPY=1)
 
 do_config() {

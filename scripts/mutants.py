@@ -46,8 +46,8 @@ def tracked_files():
 
 def sync_scratch():
     """Make the scratch copy equal to the repository (build/ excluded);
-    files whose content is unchanged keep their mtime, so builds there
-    stay incremental."""
+    files whose content is unchanged are not touched, so builds there stay
+    incremental."""
     for f in tracked_files():
         src, dst = os.path.join(TOP, f), os.path.join(SCRATCH, f)
         with open(src, "rb") as a:
@@ -59,7 +59,10 @@ def sync_scratch():
         except OSError:
             pass
         os.makedirs(os.path.dirname(dst), exist_ok=True)
-        shutil.copy2(src, dst)
+        # A fresh mtime: a file restored after a mutant must look newer
+        # than the build that used the mutant, or cargo keeps that build.
+        shutil.copyfile(src, dst)
+        shutil.copymode(src, dst)
 
 
 def apply(m):
@@ -115,7 +118,9 @@ def kernel_catchers(m):
     install_overlay(SCRATCH)
     rc, path = sh(["scripts/kbuild.sh", "build", "rust", KDIR],
                   f"{m['name']}-build.log",
-                  env={"KBUILD_OUT": OUT, "BOOTMEM_RS_LINT_GATE": "0"})
+                  env={"KBUILD_OUT": OUT, "BOOTMEM_RS_LINT_GATE": "0",
+                       "BOOTMEM_RS_BINDGEN": os.path.join(BUILD, "tools", "bin", "bindgen"),
+                       "CCACHE_DIR": os.path.join(BUILD, "ccache")})
     if rc != 0:
         return None, f"BUILD FAILED (see {os.path.relpath(path, TOP)})"
     caught = []
@@ -158,6 +163,14 @@ def main():
     rows = []
     start = time.monotonic()
     try:
+        # Control: the unmutated scratch copy must pass the host tests, or
+        # a failure below would prove nothing about the mutant.
+        sync_scratch()
+        control = host_catchers({"name": "control"})
+        if control:
+            sys.exit(f"mutants: the unmutated copy fails the host tests: {summary(control)}")
+        if control is not None:
+            log("== control (no mutant): host tests pass")
         for m in todo:
             t0 = time.monotonic()
             sync_scratch()

@@ -229,12 +229,13 @@ static void um_race_accept(struct um_race *race, u64 start, u64 end)
  * holds them: seen every time, not by luck.
  */
 #define UM_HOLD_UNITS	32
-#define UM_HOLD_MS	200	/* how long A is held once B is on its way */
+#define UM_HOLD_MS	300	/* how long A is held once B is on its way */
 #define UM_HOLD_WAIT_MS	5000	/* bound on every wait of this case */
 
 struct um_hold {
 	struct kunit *test;
 	struct task_struct *a_task;
+	struct completion go;	/* both threads exist and may start */
 	struct completion a_done, b_done;
 	atomic_t a_inside;	/* A is inside arch_accept_memory() */
 	atomic_t b_calling;	/* B is about to call accept_memory() */
@@ -1072,6 +1073,7 @@ static int um_hold_thread_a(void *data)
 	struct um_hold *h = data;
 
 	current->kunit_test = h->test;
+	wait_for_completion(&h->go);
 	accept_memory(UM_BASE, 4 * UM_2M);
 	current->kunit_test = NULL;
 	kthread_complete_and_exit(&h->a_done, 0);
@@ -1083,6 +1085,7 @@ static int um_hold_thread_b(void *data)
 	unsigned int ms;
 
 	current->kunit_test = h->test;
+	wait_for_completion(&h->go);
 	/*
 	 * Busy wait: A's CPU has interrupts off and may be the one that
 	 * advances jiffies, so msleep() here might never return.
@@ -1134,6 +1137,7 @@ static void um_test_overlapping_accept_waits_for_first(struct kunit *test)
 	h = kunit_kzalloc(test, sizeof(*h), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, h);
 	h->test = test;
+	init_completion(&h->go);
 	init_completion(&h->a_done);
 	init_completion(&h->b_done);
 	h->cpu_a = cpumask_first(cpu_online_mask);
@@ -1153,9 +1157,15 @@ static void um_test_overlapping_accept_waits_for_first(struct kunit *test)
 	}
 	h->a_task = a;
 	ctx->hold = h;
-	/* No KUNIT_ASSERT until both threads are done. */
+	/*
+	 * No KUNIT_ASSERT until both threads are done.  Both are woken first
+	 * and then released together: the test thread shares a CPU with one
+	 * of them, and a thread already spinning there with interrupts off
+	 * (A held, or B waiting for A) must not keep it from waking the other.
+	 */
 	wake_up_process(a);
 	wake_up_process(b);
+	complete_all(&h->go);
 	wait_for_completion(&h->a_done);
 	wait_for_completion(&h->b_done);
 	ctx->hold = NULL;
