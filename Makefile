@@ -26,13 +26,14 @@ help:
 	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
 	@echo "Other targets: deps tree config build boot kernels host-test fmt clippy"
 	@echo "               fresh-check mutants clean"
-	@echo "Variables: KDIR= VARIANT=c|rust MEM=1G SMP=2 APPEND='...' AB_CONFIGS='1G:2 3G:2'"
+	@echo "Variables: KDIR= VARIANT=c|rust|stock MEM=1G SMP=2 APPEND='...' AB_CONFIGS='1G:2 3G:2'"
 
 deps:
 	@scripts/setup-deps.sh
 
 tree: deps
 	@scripts/prepare-tree.sh $(KDIR)
+	@scripts/prepare-stock.sh $(KDIR)
 
 config: tree
 	@scripts/kbuild.sh config $(VARIANT) $(KDIR)
@@ -41,9 +42,11 @@ build: tree
 	@scripts/kbuild.sh build $(VARIANT) $(KDIR)
 
 # One kernel build at a time: the machine this runs on has two cores.
+# stock: pristine 6.12 (patches/series.stock), the third A/B column.
 kernels: tree
 	@scripts/kbuild.sh build c $(KDIR)
 	@scripts/kbuild.sh build rust $(KDIR)
+	@scripts/kbuild.sh build stock $(KDIR)
 
 initramfs:
 	@scripts/bootmem_ab.py initramfs
@@ -75,7 +78,7 @@ clippy:
 	@scripts/check.sh clippy
 
 clean:
-	rm -rf build/out-c build/out-rust build/out-mutant build/mutants build/boot \
+	rm -rf build/out-c build/out-rust build/out-stock build/out-mutant build/mutants build/boot \
 		build/logs build/results build/host
 
 distclean:

@@ -32,6 +32,7 @@ KDIR = os.environ.get("KDIR") or os.path.join(BUILD, "linux")
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 EXPECTED = os.path.join(TOP, "tools", "testing", "ab", "expected-differences")
+EXPECTED_STOCK = os.path.join(TOP, "tools", "testing", "ab", "expected-differences-stock")
 BASE_APPEND = ("console=ttyS0 panic=-1 oops=panic memblock=debug "
                "nokaslr")
 
@@ -478,7 +479,9 @@ def compare(key, a, b, oa=None, ob=None, expected=None):
     """Verdict for one observable of two variants: (ok, verdict).
 
     Exact equality, except: a LEDGER row compares its value with the
-    kernel image's pages taken out (oa/ob are the two observable dicts);
+    kernel image's pages taken out (oa/ob are the two observable dicts),
+    and `expected` may give the exact difference it must then have
+    ("ledger:+8": b has 8K more, no more, no less);
     an IMAGE_ROWS row is accounted by the ledger; a row empty in both
     variants fails unless `expected` lists it as "absent"; a difference
     passes only if `expected` lists the row as "any".
@@ -495,9 +498,11 @@ def compare(key, a, b, oa=None, ob=None, expected=None):
         la, lb = ledger_value(oa or {}, key), ledger_value(ob or {}, key)
         if la is None or lb is None:
             return False, "DIFFERS: ledger incomplete (no image size)"
-        if la == lb:
+        if la == lb and not (kind or "").startswith("ledger:"):
             return True, ("equal" if a == b else
                           f"equal with the image taken out ({la}K)")
+        if kind and kind.startswith("ledger:") and lb - la == int(kind[7:]):
+            return True, f"{lb - la:+d}K with the image taken out (expected: {why})"
         return False, f"DIFFERS by {lb - la:+d}K with the image taken out"
     if a == b:
         return True, "equal"
@@ -527,8 +532,9 @@ def load_expected(path=EXPECTED):
                 if not line or line.startswith("#"):
                     continue
                 parts = [p.strip() for p in line.split("|")]
-                if len(parts) != 3 or parts[1] not in ("any", "absent") or not parts[2]:
-                    sys.exit(f"{path}: bad line (want 'name | any|absent | reason'): {line}")
+                if (len(parts) != 3 or not parts[2] or
+                        not re.fullmatch(r"any|absent|ledger:[+-]\d+", parts[1])):
+                    sys.exit(f"{path}: bad line (want 'name | any|absent|ledger:+N | reason'): {line}")
                 exp[parts[0]] = (parts[1], parts[2])
     return exp
 
@@ -545,9 +551,10 @@ def boot_and_check(variant, mem, smp, append, results, image=None):
     if timed_out:
         problems.insert(0, "QEMU timed out")
     ntests = sum(sum(c.values()) for _, c in suites)
-    if not suites:
+    stock = variant == "stock"
+    if not suites and not stock:
         problems.append("no KUnit results in the log")
-    if not ok_k:
+    if not ok_k and not stock:
         failed = [f"{suite}.{case}" for suite, cases in case_status.items()
                   for case, st in cases if st in ("fail", "error")]
         problems.append("kunit.py parse reports failures"
@@ -561,7 +568,7 @@ def boot_and_check(variant, mem, smp, append, results, image=None):
                        st == "pass", "" if st == "pass" else st)
     obs = observables(lines)
     for key, why in REQUIRED.items():
-        if empty(obs.get(key)):
+        if not stock and empty(obs.get(key)):
             problems.append(f"{key}: none ({why})")
     record(results, f"boot {variant} {mem} smp{smp}", not problems,
            "; ".join(problems))
@@ -593,23 +600,38 @@ def kunit_summary(cases):
     return f"{p}/{n} passed" + (f", {sk} skip" if sk else "")
 
 
+def ab_variants():
+    """The columns: stock 6.12 (if built and AB_STOCK is not 0), C, Rust."""
+    vs = ["c", "rust"]
+    if (os.environ.get("AB_STOCK", "1") != "0"
+            and os.path.exists(built_image("stock"))):
+        vs.insert(0, "stock")
+    return vs
+
+
 def cmd_ab(args):
     results = []
     expected = load_expected()
+    expected_stock = load_expected(EXPECTED_STOCK)
     configs = [c.split(":") for c in args.configs.split()]
     failed = False
-    images = equalised_images(("c", "rust"))
+    variants = ab_variants()
+    images = equalised_images(variants)
+    stock = "stock" in variants
     for mem, smp in configs:
         runs = {}
-        for v in ("c", "rust"):
+        for v in variants:
             runs[v] = boot_and_check(v, mem, int(smp), args.append, results,
                                      image=images[v])
         c, r = runs["c"], runs["rust"]
+        s = runs.get("stock")
         log("")
         log(f"== A/B: QEMU q35 TCG, OVMF, -m {mem} -smp {smp}, "
             f"images padded to one length and SizeOfImage ==")
-        w = 44
-        log(f"{'':{w}} {'C':>26} {'Rust':>26}  verdict")
+        w, cw = 40, 22
+        head = f"{'':{w}} " + (f"{'stock 6.12':>{cw}} " if stock else "")
+        log(head + f"{'C':>{cw}} {'Rust':>{cw}}  C vs Rust"
+            + ("  |  stock vs C" if stock else ""))
         for name in sorted(set(c["cases"]) | set(r["cases"])):
             ca, cb = c["cases"].get(name), r["cases"].get(name)
             kind, why = expected.get("kunit " + name, (None, None))
@@ -619,33 +641,55 @@ def cmd_ab(args):
                 verdict, ok = f"differs (expected: {why})", True
             else:
                 verdict, ok = "DIFFERS", False
-            log(f"{'kunit ' + name:{w}} {kunit_summary(ca):>26} "
-                f"{kunit_summary(cb):>26}  {verdict}")
+            col = (f"{kunit_summary(s['cases'].get(name)):>{cw}} " if stock else "")
+            log(f"{'kunit ' + name:{w}} {col}{kunit_summary(ca):>{cw}} "
+                f"{kunit_summary(cb):>{cw}}  {verdict}")
             record(results, f"ab {mem} smp{smp} kunit {name}", ok, verdict)
             failed |= not ok
         oc, orr = c["obs"], r["obs"]
         for key in oc:
             a, b = oc[key], orr[key]
             ok, verdict = compare(key, a, b, oc, orr, expected)
-            log(f"{key:{w}} {short(a):>26} {short(b):>26}  {verdict}")
             record(results, f"ab {mem} smp{smp} {key}", ok, verdict)
+            col, sv = "", ""
+            if stock:
+                os_ = s["obs"]
+                sok, sv = compare(key, os_[key], a, os_, oc, expected_stock)
+                record(results, f"ab {mem} smp{smp} stock-vs-C {key}", sok, sv)
+                col = f"{short(os_[key]):>{cw}} "
+                sv = "  |  " + shorten(sv)
+                if not sok:
+                    failed = True
+            log(f"{key:{w}} {col}{short(a):>{cw}} {short(b):>{cw}}  {shorten(verdict)}{sv}")
             if not ok:
                 failed = True
                 if isinstance(a, list) and isinstance(b, list):
                     import difflib
                     for d in difflib.unified_diff(a, b, "C", "Rust", lineterm="", n=1):
                         log("    " + d)
-        log(f"{'boot wall time':{w}} {c['wall']:>25.1f}s {r['wall']:>25.1f}s  "
-            f"(ratio Rust/C {r['wall'] / c['wall']:.2f})")
-        for v in ("c", "rust"):
+            if stock and not sok and isinstance(a, list) and isinstance(s["obs"][key], list):
+                import difflib
+                for d in difflib.unified_diff(s["obs"][key], a, "stock", "C",
+                                              lineterm="", n=1):
+                    log("    " + d)
+        walls = " ".join(f"{runs[v]['wall']:.1f}s" for v in variants)
+        log(f"{'boot wall time':{w}} {walls}  (ratio Rust/C {r['wall'] / c['wall']:.2f})")
+        for v in variants:
             for p in runs[v]["problems"]:
                 log(f"{v}: FAIL: {p}")
                 failed = True
     write_results(results, "ab")
     log("")
     log("make ab: " + ("FAILED: unexpected difference or failed boot"
-                       if failed else "OK: C and Rust agree"))
+                       if failed else "OK: C and Rust agree" +
+                       ("; every stock difference is listed" if stock else "")))
     return 1 if failed else 0
+
+
+def shorten(verdict, n=60):
+    """A verdict for the table: the reason of an expected difference is
+    in the expected-differences file, the table shows its start."""
+    return verdict if len(verdict) <= n else verdict[:n - 3] + "..."
 
 
 def write_results(results, name):

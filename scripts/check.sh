@@ -67,6 +67,13 @@ host() {
 			fail "memblock A/B differential (host, C vs Rust)" "see build/logs/memblock-ab.log"
 		fi
 	fi
+	if [ -x tools/testing/efi-memmap/run.sh ]; then
+		if tools/testing/efi-memmap/run.sh "$kdir" 2>&1 | tee "$top/build/logs/efi-memmap.log" | tail -3; then
+			pass "EFI memory map pure helpers vs oracles (host)"
+		else
+			fail "EFI memory map pure helpers vs oracles (host)" "see build/logs/efi-memmap.log"
+		fi
+	fi
 	if [ -x tools/testing/unaccepted-ab/run.sh ]; then
 		if tools/testing/unaccepted-ab/run.sh "$kdir" 2>&1 | tee "$top/build/logs/unaccepted-ab.log" | tail -8; then
 			pass "unaccepted memory A/B differential (host, C vs Rust)"
@@ -121,14 +128,14 @@ clippy() {
 ab() {
 	begin ab-build
 	if make --no-print-directory kernels; then
-		pass "kernel builds (C and Rust)"
+		pass "kernel builds (stock, C and Rust)"
 		begin ab
 		# bootmem_ab.py writes one line per test to build/results/ab.txt.
 		if ! scripts/bootmem_ab.py ab; then
 			grep -q '^FAIL' "$res/ab.txt" || fail "A/B" "bootmem_ab.py failed"
 		fi
 	else
-		fail "kernel builds (C and Rust)" "see the kbuild messages above and build/logs/{config,build}-*.log"
+		fail "kernel builds (stock, C and Rust)" "see the kbuild messages above and build/logs/{config,build}-*.log"
 		begin ab; fail "A/B boots" "no kernels"
 	fi
 }

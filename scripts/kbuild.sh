@@ -1,12 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# kbuild.sh config|build|olddefconfig VARIANT [KDIR]
+# kbuild.sh config|build VARIANT [KDIR]
 #
-# Configure and build the VARIANT (c or rust) kernel out of tree in
+# Configure and build the VARIANT (c, rust or stock) kernel out of tree in
 # build/out-VARIANT: tinyconfig + configs/base.config + configs/VARIANT.config,
 # merged with the tree's own merge_config.sh, then checked: every option the
-# fragments ask for must have survived olddefconfig.
+# fragments ask for must have survived olddefconfig.  The stock kernel is
+# built from KDIR-stock (scripts/prepare-stock.sh), without the options of
+# our own Kconfig, which stock 6.12 does not have.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cmd=${1:?usage: kbuild.sh config|build VARIANT [KDIR]}
@@ -17,8 +19,16 @@ out=${KBUILD_OUT:-$top/build/out-$variant}
 logs=$top/build/logs
 mkdir -p "$out" "$logs"
 
-case "$variant" in c|rust) ;; *) echo "kbuild: VARIANT must be c or rust" >&2; exit 2 ;; esac
+case "$variant" in c|rust|stock) ;; *) echo "kbuild: VARIANT must be c, rust or stock" >&2; exit 2 ;; esac
 frags=("$top/configs/base.config" "$top/configs/$variant.config")
+if [ "$variant" = stock ]; then
+	kdir=$kdir-stock
+	# Leave out the symbols our Kconfig defines (stock has no such menu),
+	# and Rust, which nothing in stock uses.
+	ours=$(sed -nE 's/^(menu)?config ([A-Z0-9_]+).*/\2/p' "$top/Kconfig" | paste -sd'|' -)
+	grep -vE "^(# )?CONFIG_($ours|RUST[A-Z0-9_]*)[= ]" "$top/configs/base.config" > "$out/stock-base.config"
+	frags=("$out/stock-base.config" "$top/configs/stock.config")
+fi
 
 # Kernel Rust needs Debian's rustc-web (with its library source): keep
 # rustup's toolchain (no rust-src) off PATH for kernel builds.
@@ -80,7 +90,7 @@ do_build() {
 	# depends on the switches (its config tracking is per symbol) instead
 	# of the whole kernel.
 	local other=$top/build/out-$([ "$variant" = c ] && echo rust || echo c)
-	if [ ! -f "$out/vmlinux" ] && [ -f "$other/vmlinux" ]; then
+	if [ "$variant" != stock ] && [ ! -f "$out/vmlinux" ] && [ -f "$other/vmlinux" ]; then
 		echo "kbuild: seeding ${out#$top/} from ${other#$top/}"
 		rm -rf "$out.tmp" && cp -a "$other" "$out.tmp" &&
 			rm -rf "$out" && mv "$out.tmp" "$out"

@@ -128,8 +128,13 @@ def kernel_catchers(m):
         rc, path = sh([sys.executable, "scripts/bootmem_ab.py", "ab"],
                       f"{m['name']}-ab{i + 1}.log",
                       env={"KDIR": KDIR, "AB_OUT_C": os.path.join(BUILD, "out-c"),
-                           "AB_OUT_RUST": OUT})
+                           "AB_OUT_RUST": OUT, "AB_STOCK": "0"})
         got = fails(os.path.join(SCRATCH, "build", "results", "ab.txt"))
+        # Keep the boot logs: a failure of the unmutated C is worth a look.
+        for v in ("c", "rust"):
+            src = os.path.join(SCRATCH, "build", "logs", f"boot-{v}-1G-smp2.log")
+            if os.path.exists(src):
+                shutil.copyfile(src, os.path.join(LOGS, f"{m['name']}-ab{i + 1}-{v}.log"))
         if rc != 0 and not got:
             got = [f"bootmem_ab.py exit {rc}"]
         caught.append(got)

@@ -169,6 +169,15 @@ class PageLedger(unittest.TestCase):
         ok, _ = verdict("Memory: reserved (K)", a, b)
         self.assertFalse(ok)
 
+    def test_expected_ledger_delta_is_exact(self):
+        a = obs()
+        exp = {"Memory: reserved (K)": ("ledger:+8", "why")}
+        for d, want in ((8, True), (4, False), (12, False), (0, False), (-8, False)):
+            b = self.image_bigger(8, freed=4)
+            b["Memory: reserved (K)"] += d
+            ok, v = verdict("Memory: reserved (K)", a, b, exp)
+            self.assertEqual(ok, want, f"{d:+d}K: {v}")
+
     def test_total_is_exact(self):
         ok, _ = verdict("Memory: total (K)", obs(),
                         obs(**{"Memory: total (K)": 1048044}))

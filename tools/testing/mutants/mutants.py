@@ -68,7 +68,7 @@ MUTANTS = [
         new="let mut pos = head;",
         why="the accepting_list walk starts at the head and never finds an "
             "overlap: two CPUs accept the same unit",
-        boots=3,
+        boots=4,
     ),
     dict(
         name="accept-unit-twice",
