@@ -178,12 +178,14 @@ def equalised_images(variants):
     return out
 
 
-def qemu_cmd(variant, mem, smp, append, vars_copy, initrd, image=None):
+def qemu_cmd(variant, mem, smp, append, vars_copy, initrd, image=None,
+             machine="q35", extra=()):
     bz = image or built_image(variant)
     if not os.path.exists(bz):
         sys.exit(f"boot: {bz} missing: run 'make build VARIANT={variant}'")
     return [
-        "qemu-system-x86_64", "-machine", "q35,accel=tcg", "-cpu", "max",
+        "qemu-system-x86_64", "-machine", f"{machine},accel=tcg", "-cpu", "max",
+        *extra,
         "-m", mem, "-smp", str(smp), "-nographic", "-no-reboot",
         "-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}",
         "-drive", f"if=pflash,format=raw,unit=1,file={vars_copy}",
@@ -192,8 +194,8 @@ def qemu_cmd(variant, mem, smp, append, vars_copy, initrd, image=None):
     ]
 
 
-def boot(variant, mem="1G", smp=2, append="", timeout=300, tag=None,
-         image=None):
+def boot(variant, mem="1G", smp=2, append="", timeout=600, tag=None,
+         image=None, machine="q35", extra=()):
     """Boot one variant; return (log_path, wall_seconds, timed_out)."""
     os.makedirs(LOGS, exist_ok=True)
     initrd = build_initramfs()
@@ -202,7 +204,8 @@ def boot(variant, mem="1G", smp=2, append="", timeout=300, tag=None,
     with tempfile.TemporaryDirectory() as tmp:
         vars_copy = os.path.join(tmp, "OVMF_VARS.fd")
         shutil.copyfile(OVMF_VARS, vars_copy)
-        cmd = qemu_cmd(variant, mem, smp, append, vars_copy, initrd, image)
+        cmd = qemu_cmd(variant, mem, smp, append, vars_copy, initrd, image,
+                       machine, extra)
         with open(path + ".cmd", "w") as f:
             f.write(" ".join(cmd) + "\n")
         start = time.monotonic()
@@ -543,8 +546,12 @@ def record(results, name, ok, detail=""):
     results.append((name, ok, detail))
 
 
-def boot_and_check(variant, mem, smp, append, results, image=None):
-    path, wall, timed_out = boot(variant, mem, smp, append, image=image)
+def boot_and_check(variant, mem, smp, append, results, image=None, point=None):
+    point = point or {}
+    tag = f"{variant}-{point['name']}" if point else None
+    path, wall, timed_out = boot(variant, mem, smp, append, image=image, tag=tag,
+                                 machine=point.get("machine", "q35"),
+                                 extra=point.get("qemu", ()))
     lines = read_log(path)
     ok_k, suites, ktext = kunit_results(path)
     problems = check_log(lines)
@@ -564,13 +571,15 @@ def boot_and_check(variant, mem, smp, append, results, image=None):
         cases[name] = list(case_status.get(name, []))
         for case, st in cases[name]:
             if st != "skip":
-                record(results, f"kunit {variant} {mem} smp{smp} {name}.{case}",
+                record(results, f"kunit {variant} {point.get('name', f'{mem} smp{smp}')} {name}.{case}",
                        st == "pass", "" if st == "pass" else st)
     obs = observables(lines)
     for key, why in REQUIRED.items():
+        if key in point.get("not_required", ()):
+            continue
         if not stock and empty(obs.get(key)):
             problems.append(f"{key}: none ({why})")
-    record(results, f"boot {variant} {mem} smp{smp}", not problems,
+    record(results, f"boot {variant} {point.get('name', f'{mem} smp{smp}')}", not problems,
            "; ".join(problems))
     return {"log": path, "wall": wall, "suites": suites, "cases": cases,
             "problems": problems, "ntests": ntests, "ktext": ktext,
@@ -609,25 +618,90 @@ def ab_variants():
     return vs
 
 
+# The boot matrix (make ab MATRIX=full).  A point: QEMU machine, memory,
+# CPUs, extra kernel command line and QEMU arguments, and the REQUIRED rows
+# it cannot show (e.g. efi=debug frees nothing).  Names are unique; an
+# expected-differences line "observable @name | ..." applies to that point
+# only and comes before the general line.
+NOFREE = ("EFI boot services freed",)
+MATRIX = {
+    "check": [
+        dict(name="q35-1G-smp2", mem="1G", smp=2),
+    ],
+    "full": [
+        dict(name="q35-1G-smp2", mem="1G", smp=2),
+        dict(name="q35-512M-smp1", mem="512M", smp=1),
+        dict(name="q35-2G-smp2", mem="2G", smp=2),
+        dict(name="q35-4G-smp4", mem="4G", smp=4),
+        dict(name="q35-8G-smp2", mem="8G", smp=2),
+        dict(name="pc-1G-smp2", machine="pc", mem="1G", smp=2),
+        dict(name="pc-2G-smp1", machine="pc", mem="2G", smp=1),
+        dict(name="pc-4G-smp4", machine="pc", mem="4G", smp=4),
+        dict(name="q35-1G-smp2-efi-debug", mem="1G", smp=2, append="efi=debug",
+             not_required=NOFREE),
+        dict(name="q35-4G-smp2-efi-debug", mem="4G", smp=2, append="efi=debug",
+             not_required=NOFREE),
+        dict(name="q35-1G-smp2-efi-noruntime", mem="1G", smp=2,
+             append="efi=noruntime"),
+        dict(name="q35-1G-smp2-novga", mem="1G", smp=2, qemu=("-vga", "none")),
+        dict(name="q35-1G-smp4-novga", mem="1G", smp=4, qemu=("-vga", "none")),
+        # mem= below the boot services regions (at the top of the low RAM).
+        dict(name="q35-1G-smp2-mem768M", mem="1G", smp=2, append="mem=768M"),
+        # Someone else's reservations inside boot services regions.
+        dict(name="q35-1G-smp2-memmap", mem="1G", smp=2,
+             append="memmap=64K$0x3e200000 memmap=8K$0x3ec00000"),
+        dict(name="q35-2G-smp1-memmap", mem="2G", smp=1,
+             append="memmap=1M$0x7e200000"),
+    ],
+}
+
+
+def matrix_points(args):
+    """The points to boot: MATRIX=check|full, or AB_CONFIGS='MEM:SMP ...'
+    (q35, for quick runs by hand)."""
+    if os.environ.get("AB_CONFIGS") and not os.environ.get("MATRIX"):
+        return [dict(name=f"q35-{m}-smp{c}", mem=m, smp=int(c))
+                for m, c in (x.split(":") for x in args.configs.split())]
+    name = os.environ.get("MATRIX") or "check"
+    if name not in MATRIX:
+        sys.exit(f"ab: MATRIX must be one of {', '.join(MATRIX)}")
+    return MATRIX[name]
+
+
+def for_point(expected, name):
+    """expected-differences with "observable @name" lines applied."""
+    out = {k: v for k, v in expected.items() if "@" not in k}
+    for k, v in expected.items():
+        if k.endswith(" @" + name):
+            out[k[:-len(" @" + name)]] = v
+    return out
+
+
 def cmd_ab(args):
     results = []
-    expected = load_expected()
-    expected_stock = load_expected(EXPECTED_STOCK)
-    configs = [c.split(":") for c in args.configs.split()]
+    expected_all = load_expected()
+    expected_stock_all = load_expected(EXPECTED_STOCK)
     failed = False
     variants = ab_variants()
     images = equalised_images(variants)
     stock = "stock" in variants
-    for mem, smp in configs:
+    summary = []
+    for point in matrix_points(args):
+        mem, smp = point["mem"], point["smp"]
+        append = " ".join(x for x in (point.get("append", ""), args.append) if x)
+        expected = for_point(expected_all, point["name"])
+        expected_stock = for_point(expected_stock_all, point["name"])
         runs = {}
         for v in variants:
-            runs[v] = boot_and_check(v, mem, int(smp), args.append, results,
-                                     image=images[v])
+            runs[v] = boot_and_check(v, mem, int(smp), append, results,
+                                     image=images[v], point=point)
         c, r = runs["c"], runs["rust"]
         s = runs.get("stock")
         log("")
-        log(f"== A/B: QEMU q35 TCG, OVMF, -m {mem} -smp {smp}, "
-            f"images padded to one length and SizeOfImage ==")
+        log(f"== A/B {point['name']}: QEMU {point.get('machine', 'q35')} TCG, OVMF, "
+            f"-m {mem} -smp {smp}{' ' + ' '.join(point.get('qemu', ())) if point.get('qemu') else ''}"
+            f"{', ' + append if append else ''}; images padded to one length and SizeOfImage ==")
+        mem = point["name"]
         w, cw = 40, 22
         head = f"{'':{w}} " + (f"{'stock 6.12':>{cw}} " if stock else "")
         log(head + f"{'C':>{cw}} {'Rust':>{cw}}  C vs Rust"
@@ -644,18 +718,18 @@ def cmd_ab(args):
             col = (f"{kunit_summary(s['cases'].get(name)):>{cw}} " if stock else "")
             log(f"{'kunit ' + name:{w}} {col}{kunit_summary(ca):>{cw}} "
                 f"{kunit_summary(cb):>{cw}}  {verdict}")
-            record(results, f"ab {mem} smp{smp} kunit {name}", ok, verdict)
+            record(results, f"ab {mem} kunit {name}", ok, verdict)
             failed |= not ok
         oc, orr = c["obs"], r["obs"]
         for key in oc:
             a, b = oc[key], orr[key]
             ok, verdict = compare(key, a, b, oc, orr, expected)
-            record(results, f"ab {mem} smp{smp} {key}", ok, verdict)
+            record(results, f"ab {mem} {key}", ok, verdict)
             col, sv = "", ""
             if stock:
                 os_ = s["obs"]
                 sok, sv = compare(key, os_[key], a, os_, oc, expected_stock)
-                record(results, f"ab {mem} smp{smp} stock-vs-C {key}", sok, sv)
+                record(results, f"ab {mem} stock-vs-C {key}", sok, sv)
                 col = f"{short(os_[key]):>{cw}} "
                 sv = "  |  " + shorten(sv)
                 if not sok:
@@ -672,6 +746,8 @@ def cmd_ab(args):
                 for d in difflib.unified_diff(s["obs"][key], a, "stock", "C",
                                               lineterm="", n=1):
                     log("    " + d)
+        summary.append((point["name"], {v: runs[v]["obs"] for v in variants},
+                        {v: not runs[v]["problems"] for v in variants}))
         walls = " ".join(f"{runs[v]['wall']:.1f}s" for v in variants)
         log(f"{'boot wall time':{w}} {walls}  (ratio Rust/C {r['wall'] / c['wall']:.2f})")
         for v in variants:
@@ -679,6 +755,17 @@ def cmd_ab(args):
                 log(f"{v}: FAIL: {p}")
                 failed = True
     write_results(results, "ab")
+    if len(summary) > 1:
+        log("")
+        log("== per point: EFI boot services freed, RSRV_KERN regions, runtime-map entries ==")
+        log(f"{'point':28} " + " ".join(f"{v:>26}" for v in variants))
+        for name, obs, ok in summary:
+            def cell(o, good):
+                freed = o.get("EFI boot services freed") or "none"
+                kern = len(o.get("memblock RSRV_KERN regions") or [])
+                rt = len(o.get("EFI runtime map") or [])
+                return f"{freed} {kern}k {rt}rt{'' if good else ' FAIL'}"
+            log(f"{name:28} " + " ".join(f"{cell(obs[v], ok[v]):>26}" for v in variants))
     log("")
     log("make ab: " + ("FAILED: unexpected difference or failed boot"
                        if failed else "OK: C and Rust agree" +

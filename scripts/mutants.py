@@ -132,7 +132,7 @@ def kernel_catchers(m):
         got = fails(os.path.join(SCRATCH, "build", "results", "ab.txt"))
         # Keep the boot logs: a failure of the unmutated C is worth a look.
         for v in ("c", "rust"):
-            src = os.path.join(SCRATCH, "build", "logs", f"boot-{v}-1G-smp2.log")
+            src = os.path.join(SCRATCH, "build", "logs", f"boot-{v}-q35-1G-smp2.log")
             if os.path.exists(src):
                 shutil.copyfile(src, os.path.join(LOGS, f"{m['name']}-ab{i + 1}-{v}.log"))
         if rc != 0 and not got:
