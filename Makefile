@@ -17,7 +17,8 @@ VARIANT  ?= c
 MEM      ?= 1G
 SMP      ?= 2
 APPEND   ?=
-export KDIR MEM SMP APPEND
+MATRIX   ?= check
+export KDIR MEM SMP APPEND MATRIX
 
 .PHONY: help deps tree config build kernels initramfs boot ab check \
 	host-test fmt clippy fresh-check mutants clean distclean
@@ -26,7 +27,7 @@ help:
 	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
 	@echo "Other targets: deps tree config build boot kernels host-test fmt clippy"
 	@echo "               fresh-check mutants clean"
-	@echo "Variables: KDIR= VARIANT=c|rust|stock MEM=1G SMP=2 APPEND='...' AB_CONFIGS='1G:2 3G:2'"
+	@echo "Variables: KDIR= VARIANT=c|rust|stock MEM=1G SMP=2 APPEND='...' MATRIX=check|full"
 
 deps:
 	@scripts/setup-deps.sh

@@ -641,8 +641,12 @@ MATRIX = {
              not_required=NOFREE),
         dict(name="q35-4G-smp2-efi-debug", mem="4G", smp=2, append="efi=debug",
              not_required=NOFREE),
+        # No runtime services: no SetVirtualAddressMap, so no unmap and no
+        # free stage, in stock as in the design; nothing reaches
+        # efi_mem_reserve() either.
         dict(name="q35-1G-smp2-efi-noruntime", mem="1G", smp=2,
-             append="efi=noruntime"),
+             append="efi=noruntime",
+             not_required=NOFREE + ("memblock RSRV_KERN regions",)),
         dict(name="q35-1G-smp2-novga", mem="1G", smp=2, qemu=("-vga", "none")),
         dict(name="q35-1G-smp4-novga", mem="1G", smp=4, qemu=("-vga", "none")),
         # mem= below the boot services regions (at the top of the low RAM).
