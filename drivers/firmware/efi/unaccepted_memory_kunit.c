@@ -230,7 +230,7 @@ static void um_race_accept(struct um_race *race, u64 start, u64 end)
  */
 #define UM_HOLD_UNITS	32
 #define UM_HOLD_MS	300	/* how long A is held once B is on its way */
-#define UM_HOLD_WAIT_MS	5000	/* bound on every wait of this case */
+#define UM_HOLD_WAIT_MS	20000	/* bound on every wait of this case */
 
 struct um_hold {
 	struct kunit *test;
