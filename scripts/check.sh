@@ -68,11 +68,20 @@ host() {
 		fi
 	fi
 	if [ -x tools/testing/efi-memmap/run.sh ]; then
-		if tools/testing/efi-memmap/run.sh "$kdir" 2>&1 | tee "$top/build/logs/efi-memmap.log" | tail -3; then
-			pass "EFI memory map pure helpers vs oracles (host)"
-		else
-			fail "EFI memory map pure helpers vs oracles (host)" "see build/logs/efi-memmap.log"
-		fi
+		local m name
+		: > "$top/build/logs/efi-memmap.log"
+		for m in c rust diff; do
+			case $m in
+			c)	name="EFI memory map pure helpers vs oracles (host, C)" ;;
+			rust)	name="EFI memory map pure helpers vs oracles (host, Rust)" ;;
+			diff)	name="EFI memory map differential (host, C vs Rust, 100000 maps)" ;;
+			esac
+			if tools/testing/efi-memmap/run.sh "$kdir" 100000 $m 2>&1 | tee -a "$top/build/logs/efi-memmap.log" | tail -3; then
+				pass "$name"
+			else
+				fail "$name" "see build/logs/efi-memmap.log"
+			fi
+		done
 	fi
 	if [ -x tools/testing/unaccepted-ab/run.sh ]; then
 		if tools/testing/unaccepted-ab/run.sh "$kdir" 2>&1 | tee "$top/build/logs/unaccepted-ab.log" | tail -8; then

@@ -4,6 +4,7 @@
  * they use, as real functions bindgen and Rust can call.
  */
 
+#include <linux/bug.h>
 #include <linux/efi.h>
 #include <linux/list.h>
 #include <linux/nmi.h>
@@ -40,6 +41,31 @@ void rust_helper_list_del(struct list_head *entry)
 void rust_helper_efi_touch_softlockup_watchdog(void)
 {
 	touch_softlockup_watchdog();
+}
+
+/* efi_enabled() and set_bit()/clear_bit() on efi.flags. */
+bool rust_helper_efi_enabled(int feature)
+{
+	return efi_enabled(feature);
+}
+
+void rust_helper_efi_set_flag(int feature)
+{
+	set_bit(feature, &efi.flags);
+}
+
+void rust_helper_efi_clear_flag(int feature)
+{
+	clear_bit(feature, &efi.flags);
+}
+
+/*
+ * WARN_ON() for the Rust ports: the same taint, backtrace and
+ * panic_on_warn behaviour as in the C they replace.
+ */
+bool rust_helper_bootmem_rs_warn_on(bool cond)
+{
+	return WARN_ON(cond);
 }
 
 #ifdef CONFIG_UNACCEPTED_MEMORY

@@ -1,9 +1,21 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# run.sh KDIR [ITERATIONS]: build the tree's pure EFI memory map helpers in
-# userspace and check them against brute-force oracles.
+# run.sh KDIR [ITERATIONS] [c|rust|diff]: build the tree's pure EFI memory
+# map helpers (the C of memmap_ranges.c and the Rust of
+# efi_memmap_ranges.rs) in userspace, then check the C against brute-force
+# oracles (c), the Rust against the same oracles (rust), and the C against
+# the Rust on random maps, step by step (diff).  Default: all three.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-kdir=$(cd "${1:?usage: run.sh KDIR [ITERATIONS]}" && pwd)
-make -s -C "$here" KDIR="$kdir" efi_memmap_test
-"$here/efi_memmap_test" "${2:-100000}"
+kdir=$(cd "${1:?usage: run.sh KDIR [ITERATIONS] [c|rust|diff]}" && pwd)
+n=${2:-100000}
+make -s -C "$here" KDIR="$kdir" all
+case "${3:-all}" in
+c)	"$here/efi_memmap_test" "$n" ;;
+rust)	"$here/efi_memmap_test_rust" "$n" ;;
+diff)	"$here/efi_memmap_diff" "$n" ;;
+all)	"$here/efi_memmap_test" "$n"
+	"$here/efi_memmap_test_rust" "$n"
+	"$here/efi_memmap_diff" "$n" ;;
+*)	echo "run.sh: unknown mode $3" >&2; exit 2 ;;
+esac

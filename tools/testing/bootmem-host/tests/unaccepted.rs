@@ -438,7 +438,7 @@ fn model_units(t: &UnacceptedTable, start: u64, size: u64) -> Option<(u64, u64, 
     }
     let s = (start as u128).max(base) - base;
     let mut e = end - base;
-    if e.is_multiple_of(u) {
+    if e % u == 0 {
         e += u;
     }
     e = e.min(t.nbits() as u128 * u);

@@ -1,0 +1,672 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Pure computations on the EFI memory map: the Rust replacement of
+//! `drivers/firmware/efi/memmap_ranges.c`.
+//!
+//! This file is `core`-only: no `kernel::` items, no allocation, no
+//! locking, no logging.  The host builds it unchanged
+//! (`tools/testing/bootmem-host` for unit tests, `tools/testing/efi-memmap`
+//! for the differential test against the C), the kernel builds it as a
+//! module of `memmap_rust.rs`.
+//!
+//! The typed half:
+//! - [`MemoryType`] and [`MemoryAttribute`] are open newtypes over the raw
+//!   `u32`/`u64`: firmware sends values no list knows.
+//! - [`MemoryMap`] / [`MemoryMapMut`] are views of a map with an arbitrary
+//!   stride (`desc_size`, never `size_of`), validated once when made:
+//!   `desc_size >= DESC_SIZE_MIN` and `nr * desc_size <= bytes.len()`, with
+//!   checked arithmetic.  Iteration relies on that invariant and cannot fail.
+//! - [`Desc::range`] refuses descriptors with no pages or an end past 2^64;
+//!   [`free_ranges`] refuses a reserved table that is not sorted and
+//!   disjoint.  A refusal frees nothing: never free memory we do not own.
+//!
+//! The C-ABI half ([`efi_mm_map_layout`] and friends) has exactly the
+//! prototypes of `<linux/efi_memmap_ranges.h>` (checked against bindgen's
+//! in `memmap_rust.rs`) and only turns raw pointers into the views above.
+//! Where the C would read out of bounds (a stride smaller than a
+//! descriptor, a map whose size overflows `usize`, a NULL predicate), the
+//! Rust does nothing instead; the callers never pass such input (see the
+//! expected differences of `tools/testing/efi-memmap`).
+
+use core::ffi::c_void;
+
+// The C structures of <linux/efi_memmap_ranges.h> come from the parent
+// module: bindgen's in the kernel (so that the exported functions below can
+// be checked against the C prototypes), a `#[repr(C)]` mirror on the host.
+use super::{efi_mm_desc, efi_mm_range, efi_mm_rsv};
+
+/// `EFI_PAGE_SHIFT`: EFI pages are 4 KiB whatever the kernel's page size.
+pub const EFI_PAGE_SHIFT: u32 = 12;
+
+/// `sizeof(efi_memory_desc_t)`: the smallest usable stride.
+pub const DESC_SIZE_MIN: usize = 40;
+
+/// An EFI memory type (`efi_memory_desc_t.type`), any `u32`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct MemoryType(pub u32);
+
+impl MemoryType {
+    /// `EFI_RESERVED_TYPE`.
+    pub const RESERVED: Self = Self(0);
+    /// `EFI_BOOT_SERVICES_CODE`.
+    pub const BOOT_SERVICES_CODE: Self = Self(3);
+    /// `EFI_BOOT_SERVICES_DATA`.
+    pub const BOOT_SERVICES_DATA: Self = Self(4);
+    /// `EFI_CONVENTIONAL_MEMORY`.
+    pub const CONVENTIONAL: Self = Self(7);
+
+    /// Boot services code or data: memory the kernel may reclaim once
+    /// `SetVirtualAddressMap()` has been called.
+    pub fn is_boot_services(self) -> bool {
+        self == Self::BOOT_SERVICES_CODE || self == Self::BOOT_SERVICES_DATA
+    }
+}
+
+/// EFI memory attributes (`efi_memory_desc_t.attribute`), any `u64`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct MemoryAttribute(pub u64);
+
+impl MemoryAttribute {
+    /// `EFI_MEMORY_RUNTIME`.
+    pub const RUNTIME: Self = Self(1 << 63);
+
+    /// Whether every bit of `other` is set.
+    pub fn contains(self, other: Self) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
+/// A physical address range `[start, end)`: `struct efi_mm_range`.
+pub type Range = efi_mm_range;
+
+/// A region of `memblock.reserved`: `struct efi_mm_rsv` (`keep`: never to
+/// be freed by the EFI code, `MEMBLOCK_RSRV_KERN` or any other flag).
+pub type Rsv = efi_mm_rsv;
+
+/// `enum efi_mm_status` (bindgen maps a C enum to `c_uint`).
+pub type Status = u32;
+/// `EFI_MM_OK`.
+pub const EFI_MM_OK: Status = 0;
+/// `EFI_MM_BAD_RSV`: the reserved table is unsorted, overlapping or wraps.
+pub const EFI_MM_BAD_RSV: Status = 1;
+
+fn read_u32(b: &[u8], off: usize) -> u32 {
+    match b.get(off..off.saturating_add(4)).map(<[u8; 4]>::try_from) {
+        Some(Ok(a)) => u32::from_ne_bytes(a),
+        _ => 0,
+    }
+}
+
+fn read_u64(b: &[u8], off: usize) -> u64 {
+    match b.get(off..off.saturating_add(8)).map(<[u8; 8]>::try_from) {
+        Some(Ok(a)) => u64::from_ne_bytes(a),
+        _ => 0,
+    }
+}
+
+/// One descriptor, decoded (`efi_memory_desc_t`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Desc {
+    /// `type`.
+    pub ty: MemoryType,
+    /// `phys_addr`.
+    pub phys_addr: u64,
+    /// `virt_addr`.
+    pub virt_addr: u64,
+    /// `num_pages`, in EFI pages.
+    pub num_pages: u64,
+    /// `attribute`.
+    pub attribute: MemoryAttribute,
+}
+
+impl Desc {
+    /// Decodes the first [`DESC_SIZE_MIN`] bytes of `b`; `None` if `b` is
+    /// shorter.
+    pub fn parse(b: &[u8]) -> Option<Self> {
+        if b.len() < DESC_SIZE_MIN {
+            return None;
+        }
+        Some(Desc {
+            ty: MemoryType(read_u32(b, 0)),
+            phys_addr: read_u64(b, 8),
+            virt_addr: read_u64(b, 16),
+            num_pages: read_u64(b, 24),
+            attribute: MemoryAttribute(read_u64(b, 32)),
+        })
+    }
+
+    /// Decodes a C descriptor.
+    pub fn from_raw(d: &efi_mm_desc) -> Self {
+        Desc {
+            ty: MemoryType(d.type_),
+            phys_addr: d.phys_addr,
+            virt_addr: d.virt_addr,
+            num_pages: d.num_pages,
+            attribute: MemoryAttribute(d.attribute),
+        }
+    }
+
+    /// The physical range the descriptor covers (`efi_mm_desc_range()`):
+    /// `None` if it has no pages or its end does not fit in 64 bits (an end
+    /// at exactly 2^64 does not fit either).
+    pub fn range(&self) -> Option<Range> {
+        let max_pages = (u64::MAX - self.phys_addr) >> EFI_PAGE_SHIFT;
+        if self.num_pages == 0 || self.num_pages > max_pages {
+            return None;
+        }
+        Some(Range {
+            start: self.phys_addr,
+            // Cannot overflow: num_pages <= (MAX - phys_addr) >> shift.
+            end: self.phys_addr + (self.num_pages << EFI_PAGE_SHIFT),
+        })
+    }
+}
+
+/// Why a map view could not be made.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum MapError {
+    /// `desc_size` is smaller than a descriptor.
+    StrideTooSmall,
+    /// `nr * desc_size` overflows or exceeds the bytes given.
+    TooShort,
+}
+
+/// `efi_mm_map_layout()`: the number of whole descriptors in `map_size`
+/// bytes, and whether there is no trailing partial one.  A stride smaller
+/// than a descriptor gives `(0, false)`.
+pub fn map_layout(map_size: usize, desc_size: usize) -> (usize, bool) {
+    if desc_size < DESC_SIZE_MIN {
+        return (0, false);
+    }
+    (map_size / desc_size, map_size % desc_size == 0)
+}
+
+fn check_layout(len: usize, desc_size: usize, nr: usize) -> Result<(), MapError> {
+    if desc_size < DESC_SIZE_MIN {
+        return Err(MapError::StrideTooSmall);
+    }
+    match nr.checked_mul(desc_size) {
+        Some(n) if n <= len => Ok(()),
+        _ => Err(MapError::TooShort),
+    }
+}
+
+/// A validated, read-only view of the first `nr` descriptors of a map.
+///
+/// Invariant: `desc_size >= DESC_SIZE_MIN` and `nr * desc_size <=
+/// bytes.len()` (without overflow).
+#[derive(Clone, Copy)]
+pub struct MemoryMap<'a> {
+    bytes: &'a [u8],
+    desc_size: usize,
+    nr: usize,
+}
+
+impl<'a> MemoryMap<'a> {
+    /// Makes the view, checking the invariant.
+    pub fn new(bytes: &'a [u8], desc_size: usize, nr: usize) -> Result<Self, MapError> {
+        check_layout(bytes.len(), desc_size, nr)?;
+        Ok(MemoryMap {
+            bytes,
+            desc_size,
+            nr,
+        })
+    }
+
+    /// The number of descriptors (`nr_map`).
+    pub fn len(&self) -> usize {
+        self.nr
+    }
+
+    /// Whether there are no descriptors.
+    pub fn is_empty(&self) -> bool {
+        self.nr == 0
+    }
+
+    /// Descriptor `i`, or `None` past the end.
+    pub fn get(&self, i: usize) -> Option<Desc> {
+        if i >= self.nr {
+            return None;
+        }
+        let off = i.checked_mul(self.desc_size)?;
+        Desc::parse(self.bytes.get(off..off.checked_add(self.desc_size)?)?)
+    }
+
+    /// The descriptors in order, striding by `desc_size`.
+    pub fn iter(&self) -> impl Iterator<Item = Desc> + 'a {
+        // `chunks_exact` never yields a short chunk, and by the invariant
+        // there are at least `nr` chunks of at least DESC_SIZE_MIN bytes,
+        // so `parse` never fails and exactly `nr` descriptors come out.
+        self.bytes
+            .chunks_exact(self.desc_size)
+            .take(self.nr)
+            .filter_map(Desc::parse)
+    }
+
+    /// `efi_mm_find_overlap()`: the index of the first other descriptor
+    /// whose range intersects that of descriptor `idx`.  Descriptors
+    /// without a valid range are ignored; `None` if there is no overlap or
+    /// `idx` has no valid range.
+    pub fn find_overlap(&self, idx: usize) -> Option<usize> {
+        let r = self.get(idx)?.range()?;
+        self.iter().enumerate().find_map(|(i, d)| match d.range() {
+            Some(r2) if i != idx && r2.start < r.end && r.start < r2.end => Some(i),
+            _ => None,
+        })
+    }
+
+    /// `efi_mm_sorted()`: whether the valid descriptors are in ascending,
+    /// non-overlapping order.
+    pub fn sorted(&self) -> bool {
+        let mut prev_end = 0;
+        for r in self.iter().filter_map(|d| d.range()) {
+            if r.start < prev_end {
+                return false;
+            }
+            prev_end = r.end;
+        }
+        true
+    }
+}
+
+/// A validated, writable view of the first `nr` descriptors of a map.
+///
+/// Same invariant as [`MemoryMap`].
+pub struct MemoryMapMut<'a> {
+    bytes: &'a mut [u8],
+    desc_size: usize,
+    nr: usize,
+}
+
+impl<'a> MemoryMapMut<'a> {
+    /// Makes the view, checking the invariant.
+    pub fn new(bytes: &'a mut [u8], desc_size: usize, nr: usize) -> Result<Self, MapError> {
+        check_layout(bytes.len(), desc_size, nr)?;
+        Ok(MemoryMapMut {
+            bytes,
+            desc_size,
+            nr,
+        })
+    }
+
+    /// `efi_mm_compact()`: keeps the descriptors for which `keep` returns
+    /// true, moved to the front in their original order, whole strides
+    /// (extra bytes included).  `keep` sees each descriptor's `desc_size`
+    /// bytes exactly once, at its original position, in ascending order.
+    /// The bytes after the last kept descriptor are left as they were.
+    /// Returns the number kept.
+    pub fn compact(&mut self, mut keep: impl FnMut(&[u8]) -> bool) -> usize {
+        let ds = self.desc_size;
+        let mut out: usize = 0;
+        for i in 0..self.nr {
+            // In bounds by the invariant; `None` cannot happen.
+            let (Some(src), Some(dst)) = (i.checked_mul(ds), out.checked_mul(ds)) else {
+                break;
+            };
+            let Some(desc) = self.bytes.get(src..src.saturating_add(ds)) else {
+                break;
+            };
+            if !keep(desc) {
+                continue;
+            }
+            if dst != src && !move_stride(self.bytes, src, dst, ds) {
+                break;
+            }
+            out += 1;
+        }
+        self.nr = out;
+        out
+    }
+
+    /// The number of descriptors.
+    pub fn len(&self) -> usize {
+        self.nr
+    }
+
+    /// Whether there are no descriptors.
+    pub fn is_empty(&self) -> bool {
+        self.nr == 0
+    }
+}
+
+/// Copies `len` bytes from `from` down to `to` (`to + len <= from`);
+/// false, copying nothing, if that does not hold or `from + len` is out of
+/// bounds.
+fn move_stride(bytes: &mut [u8], from: usize, to: usize, len: usize) -> bool {
+    let in_bounds = from.checked_add(len).is_some_and(|e| e <= bytes.len())
+        && to.checked_add(len).is_some_and(|e| e <= from);
+    if in_bounds {
+        // Cannot panic: both ranges were just checked.
+        bytes.copy_within(from..from + len, to);
+    }
+    in_bounds
+}
+
+/// Appends `[s, e)` rounded inward to pages to `out` (counting it even if
+/// `out` is full); empty results are dropped.
+fn emit(s: u64, e: u64, page_size: u64, out: &mut [Range], n: &mut usize) {
+    let mask = page_size - 1;
+    let Some(up) = s.checked_add(mask) else {
+        return;
+    };
+    let a = up & !mask;
+    let b = e & !mask;
+    if a >= b {
+        return;
+    }
+    if let Some(slot) = out.get_mut(*n) {
+        *slot = Range { start: a, end: b };
+    }
+    *n = n.saturating_add(1);
+}
+
+/// Why [`free_ranges`] refused.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct BadRsv;
+
+/// `efi_mm_free_ranges()`: the parts of the boot services region
+/// `[start, end)` that may be freed.
+///
+/// A byte may be freed if it is at or above `floor` and lies in a region of
+/// `rsv` not marked `keep`: memory that is not reserved at all is not ours.
+/// Adjacent freeable regions are joined, then each range is rounded inward
+/// to whole pages of `page_size` (a power of two); empty ranges are dropped.
+/// The ranges are stored sorted and disjoint in `out`; the count returned
+/// may exceed `out.len()`, in which case only the first `out.len()` are
+/// stored and the caller retries with more room.
+///
+/// Fails, storing nothing, if `page_size` is not a power of two or `rsv`
+/// is not sorted and disjoint or an entry's end does not fit in 64 bits.
+pub fn free_ranges(
+    start: u64,
+    end: u64,
+    rsv: &[Rsv],
+    floor: u64,
+    page_size: u64,
+    out: &mut [Range],
+) -> Result<usize, BadRsv> {
+    if !page_size.is_power_of_two() {
+        return Err(BadRsv);
+    }
+    // Validate the whole table first: a bad one frees nothing.
+    let mut prev_end = 0;
+    for (i, r) in rsv.iter().enumerate() {
+        let re = r.base.checked_add(r.size).ok_or(BadRsv)?;
+        if i > 0 && r.base < prev_end {
+            return Err(BadRsv);
+        }
+        prev_end = re;
+    }
+
+    let start = start.max(floor);
+    if start >= end {
+        return Ok(0);
+    }
+    let mut n = 0;
+    let mut cur: Option<Range> = None;
+    for r in rsv {
+        // Validated above.
+        let re = r.base.saturating_add(r.size);
+        if re <= start || r.size == 0 {
+            continue;
+        }
+        if r.base >= end {
+            break;
+        }
+        if r.keep {
+            continue;
+        }
+        let rs = r.base.max(start);
+        let re = re.min(end);
+        match cur.as_mut() {
+            Some(c) if c.end == rs => c.end = re,
+            _ => {
+                if let Some(c) = cur {
+                    emit(c.start, c.end, page_size, out, &mut n);
+                }
+                cur = Some(Range { start: rs, end: re });
+            }
+        }
+    }
+    if let Some(c) = cur {
+        emit(c.start, c.end, page_size, out, &mut n);
+    }
+    Ok(n)
+}
+
+/// `efi_mm_tail_pages()`: the whole pages inside `[map_phys + used,
+/// map_phys + alloc)`, as `(first, count)`; `None` if there are none or
+/// the arguments are inconsistent (`used > alloc`, an end that wraps, a
+/// page size that is not a power of two).
+pub fn tail_pages(map_phys: u64, used: u64, alloc: u64, page_size: u64) -> Option<(u64, u64)> {
+    if !page_size.is_power_of_two() || used > alloc {
+        return None;
+    }
+    let mask = page_size - 1;
+    let a = map_phys.checked_add(used)?.checked_add(mask)? & !mask;
+    let b = map_phys.checked_add(alloc)? & !mask;
+    if a >= b {
+        return None;
+    }
+    Some((a, (b - a) / page_size))
+}
+
+// ---------------------------------------------------------------------------
+// The C ABI of <linux/efi_memmap_ranges.h>.
+
+/// Makes a read-only view of a C map.
+///
+/// # Safety
+///
+/// If `desc_size >= DESC_SIZE_MIN` and `nr * desc_size` does not overflow,
+/// `map` must be valid for reads of `nr * desc_size` bytes for `'a`, with no
+/// writer meanwhile.
+unsafe fn c_map<'a>(map: *const c_void, nr: usize, desc_size: usize) -> Option<MemoryMap<'a>> {
+    let len = nr.checked_mul(desc_size)?;
+    if desc_size < DESC_SIZE_MIN || map.is_null() {
+        return None;
+    }
+    // SAFETY: By the caller's guarantee for this stride and length.
+    let bytes = unsafe { core::slice::from_raw_parts(map.cast::<u8>(), len) };
+    MemoryMap::new(bytes, desc_size, nr).ok()
+}
+
+/// `bool efi_mm_map_layout(size_t map_size, size_t desc_size, size_t *nr)`.
+///
+/// # Safety
+///
+/// `nr` must be valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn efi_mm_map_layout(
+    map_size: usize,
+    desc_size: usize,
+    nr: *mut usize,
+) -> bool {
+    let (n, whole) = map_layout(map_size, desc_size);
+    // SAFETY: By the caller's guarantee.
+    unsafe { nr.write(n) };
+    whole
+}
+
+/// `bool efi_mm_desc_range(const struct efi_mm_desc *d, u64 *start, u64 *end)`.
+///
+/// # Safety
+///
+/// `d` must point to a readable descriptor;
+/// `start` and `end` must be valid for writes.
+#[no_mangle]
+pub unsafe extern "C" fn efi_mm_desc_range(
+    d: *const efi_mm_desc,
+    start: *mut u64,
+    end: *mut u64,
+) -> bool {
+    // SAFETY: By the caller's guarantee `d` points to a descriptor.
+    match Desc::from_raw(unsafe { &*d }).range() {
+        Some(r) => {
+            // SAFETY: By the caller's guarantee.
+            unsafe {
+                start.write(r.start);
+                end.write(r.end);
+            }
+            true
+        }
+        None => false,
+    }
+}
+
+/// `long efi_mm_find_overlap(const void *map, size_t nr, size_t desc_size,
+/// size_t idx)`.
+///
+/// # Safety
+///
+/// `map` must hold `nr` descriptors of stride `desc_size` (as for
+/// [`c_map`]).
+#[no_mangle]
+pub unsafe extern "C" fn efi_mm_find_overlap(
+    map: *const c_void,
+    nr: usize,
+    desc_size: usize,
+    idx: usize,
+) -> isize {
+    // SAFETY: By the caller's guarantee.
+    let found = unsafe { c_map(map, nr, desc_size) }.and_then(|m| m.find_overlap(idx));
+    // `long` is `isize` in the kernel's bindings.
+    match found.map(isize::try_from) {
+        Some(Ok(i)) => i,
+        _ => -1,
+    }
+}
+
+/// `bool efi_mm_sorted(const void *map, size_t nr, size_t desc_size)`; a map
+/// that cannot be viewed counts as sorted (nothing relies on the answer but
+/// a warning).
+///
+/// # Safety
+///
+/// As for [`efi_mm_find_overlap`].
+#[no_mangle]
+pub unsafe extern "C" fn efi_mm_sorted(map: *const c_void, nr: usize, desc_size: usize) -> bool {
+    // SAFETY: By the caller's guarantee.
+    unsafe { c_map(map, nr, desc_size) }.map_or(true, |m| m.sorted())
+}
+
+/// The C predicate of [`efi_mm_compact`].
+pub type KeepFn = Option<unsafe extern "C" fn(desc: *const c_void, ctx: *mut c_void) -> bool>;
+
+/// `size_t efi_mm_compact(void *map, size_t nr, size_t desc_size,
+/// bool (*keep)(const void *desc, void *ctx), void *ctx)`.  With no
+/// predicate or a map that cannot be viewed, everything is kept.
+///
+/// # Safety
+///
+/// `map` must hold `nr` writable descriptors of stride `desc_size`, with no
+/// other access meanwhile but `keep`'s reads of the descriptor it is
+/// given; `keep` must be safe to call with `ctx` and such a descriptor.
+#[no_mangle]
+pub unsafe extern "C" fn efi_mm_compact(
+    map: *mut c_void,
+    nr: usize,
+    desc_size: usize,
+    keep: KeepFn,
+    ctx: *mut c_void,
+) -> usize {
+    let (Some(keep), Some(len)) = (keep, nr.checked_mul(desc_size)) else {
+        return nr;
+    };
+    if map.is_null() {
+        return nr;
+    }
+    // SAFETY: By the caller's guarantee, for this length.
+    let bytes = unsafe { core::slice::from_raw_parts_mut(map.cast::<u8>(), len) };
+    let Ok(mut view) = MemoryMapMut::new(bytes, desc_size, nr) else {
+        return nr;
+    };
+    view.compact(|d| {
+        // SAFETY: `d` is a descriptor of the map; by the caller's guarantee
+        // `keep` may read it and use `ctx`.
+        unsafe { keep(d.as_ptr().cast(), ctx) }
+    })
+}
+
+/// `enum efi_mm_status efi_mm_free_ranges(u64 start, u64 end, const struct
+/// efi_mm_rsv *rsv, size_t nr_rsv, u64 floor, u64 page_size, struct
+/// efi_mm_range *out, size_t max_out, size_t *nr_out)`.
+///
+/// # Safety
+///
+/// `rsv` must hold `nr_rsv` entries, `out` room for `max_out` (either may be
+/// dangling if its count is 0), `nr_out` must be valid for a write, and
+/// `rsv` and `out` must not overlap.
+#[no_mangle]
+pub unsafe extern "C" fn efi_mm_free_ranges(
+    start: u64,
+    end: u64,
+    rsv: *const Rsv,
+    nr_rsv: usize,
+    floor: u64,
+    page_size: u64,
+    out: *mut Range,
+    max_out: usize,
+    nr_out: *mut usize,
+) -> Status {
+    let rsv: &[Rsv] = if nr_rsv == 0 || rsv.is_null() {
+        &[]
+    } else {
+        // SAFETY: By the caller's guarantee.
+        unsafe { core::slice::from_raw_parts(rsv, nr_rsv) }
+    };
+    let out: &mut [Range] = if max_out == 0 || out.is_null() {
+        &mut []
+    } else {
+        // SAFETY: By the caller's guarantee; disjoint from `rsv`.
+        unsafe { core::slice::from_raw_parts_mut(out, max_out) }
+    };
+    let (status, n) = match free_ranges(start, end, rsv, floor, page_size, out) {
+        Ok(n) => (EFI_MM_OK, n),
+        Err(BadRsv) => (EFI_MM_BAD_RSV, 0),
+    };
+    // SAFETY: By the caller's guarantee.
+    unsafe { nr_out.write(n) };
+    status
+}
+
+/// `bool efi_mm_range_listed(const struct efi_mm_range *r, size_t n, u64
+/// start, u64 end)`.
+///
+/// # Safety
+///
+/// `r` must hold `n` entries (or be dangling if `n` is 0).
+#[no_mangle]
+pub unsafe extern "C" fn efi_mm_range_listed(
+    r: *const Range,
+    n: usize,
+    start: u64,
+    end: u64,
+) -> bool {
+    if n == 0 || r.is_null() {
+        return false;
+    }
+    // SAFETY: By the caller's guarantee.
+    let r = unsafe { core::slice::from_raw_parts(r, n) };
+    r.iter().any(|x| x.start == start && x.end == end)
+}
+
+/// `u64 efi_mm_tail_pages(u64 map_phys, u64 used, u64 alloc, u64
+/// page_size, u64 *first)`.
+///
+/// # Safety
+///
+/// `first` must be valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn efi_mm_tail_pages(
+    map_phys: u64,
+    used: u64,
+    alloc: u64,
+    page_size: u64,
+    first: *mut u64,
+) -> u64 {
+    let (a, n) = tail_pages(map_phys, used, alloc, page_size).unwrap_or((0, 0));
+    // SAFETY: By the caller's guarantee.
+    unsafe { first.write(a) };
+    n
+}
