@@ -6,9 +6,14 @@
 
 #include <linux/bug.h>
 #include <linux/efi.h>
+#include <linux/io.h>
 #include <linux/list.h>
 #include <linux/nmi.h>
 #include <linux/spinlock.h>
+
+#ifdef CONFIG_X86
+#include <asm/realmode.h>
+#endif
 
 unsigned long rust_helper_spin_lock_irqsave(spinlock_t *lock)
 {
@@ -67,6 +72,25 @@ bool rust_helper_bootmem_rs_warn_on(bool cond)
 {
 	return WARN_ON(cond);
 }
+
+/* phys_to_virt() for the x86 EFI boot services code's free_reserved_area(). */
+void *rust_helper_phys_to_virt(phys_addr_t address)
+{
+	return phys_to_virt(address);
+}
+
+#ifdef CONFIG_X86
+/* The real-mode trampoline quirk of efi_unmap_boot_services(). */
+size_t __init rust_helper_real_mode_size_needed(void)
+{
+	return real_mode_size_needed();
+}
+
+void __init rust_helper_set_real_mode_mem(phys_addr_t mem)
+{
+	set_real_mode_mem(mem);
+}
+#endif
 
 #ifdef CONFIG_UNACCEPTED_MEMORY
 /*
