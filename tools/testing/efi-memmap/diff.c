@@ -19,7 +19,11 @@
  *     the whole map bytes, nr_map and the predicate's calls;
  *  6. tail_pages() of the map's allocation, plus random arguments.
  *
- *   ./efi_memmap_diff [MAPS [SEED]]
+ * Then each fixture file (a real firmware map, see fixtures/) goes
+ * through the same steps 1000 times, with random strides, padding bytes
+ * and reservations.
+ *
+ *   ./efi_memmap_diff [MAPS [SEED [FIXTURE...]]]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -255,18 +259,17 @@ static bool keep_cb(const void *p, void *ctx)
 
 static struct keepctx kc, kr;
 
-static void one_map(void)
+static const size_t strides[] = { 48, 56, 64 };
+
+/* Steps 1-6 on the map in map_c (and its copy in map_r). */
+static void run_steps(size_t ds, size_t nr)
 {
-	static const size_t strides[] = { 48, 56, 64 };
-	size_t ds = strides[rnd_below(3)];
-	size_t nr = 1 + (rnd_below(50) ? rnd_below(64) : rnd_below(MAXD));
 	size_t map_size, n1, n2, nrsv, i, k;
 	u64 floor = rnd_below(16) ? SZ_1M : rnd_below(4) * SZ_1M;
 	u64 psz = rnd_below(32) ? PG : (rnd_below(2) ? 0x10000 : 3000);
 	u64 a, b, f1, f2;	/* efi_mm_tail_pages() reads a before it writes it */
 	bool w1, w2;
 
-	nr = make_map(ds, nr);
 	nrsv = make_rsv(ds, nr);
 
 	/* 1. layout, with trailing bytes now and then */
@@ -372,6 +375,157 @@ compact:
 	}
 }
 
+static void one_map(void)
+{
+	size_t ds = strides[rnd_below(3)];
+	size_t nr = 1 + (rnd_below(50) ? rnd_below(64) : rnd_below(MAXD));
+
+	run_steps(ds, make_map(ds, nr));
+}
+
+/*
+ * Fixtures: real firmware maps, as the kernel prints them with efi=debug
+ * ("efi: memNN: [Boot Code   |RUN|...|UC] range=[0x...-0x...] (NMB)", or
+ * the 3.x "efi: memNN: type=3, attr=0xf, range=[0x...-0x...) (NMB)").
+ * Lines starting with '#' and anything that is not a memNN line are
+ * ignored; a memNN line that cannot be parsed is an error.
+ */
+static const char *const type_names[] = {
+	"Reserved", "Loader Code", "Loader Data", "Boot Code", "Boot Data",
+	"Runtime Code", "Runtime Data", "Conventional", "Unusable",
+	"ACPI Reclaim", "ACPI Mem NVS", "MMIO", "MMIO Port", "PAL Code",
+	"Persistent", "Unaccepted",
+};
+
+static const struct { const char *name; u64 bit; } attr_names[] = {
+	{ "RUN", 1ULL << 63 }, { "HP", 1ULL << 20 }, { "CC", 1ULL << 19 },
+	{ "SP", 1ULL << 18 }, { "RO", 1ULL << 17 }, { "MR", 1ULL << 16 },
+	{ "NV", 1ULL << 15 }, { "XP", 1ULL << 14 }, { "RP", 1ULL << 13 },
+	{ "WP", 1ULL << 12 }, { "UCE", 1ULL << 4 }, { "WB", 1ULL << 3 },
+	{ "WT", 1ULL << 2 }, { "WC", 1ULL << 1 }, { "UC", 1ULL << 0 },
+};
+
+static struct efi_mm_desc fixture[MAXD];
+
+static bool parse_md(const char *l, struct efi_mm_desc *d)
+{
+	unsigned long long a, b, attr;
+	const char *p, *q;
+	unsigned int t;
+	size_t i;
+	char end;
+
+	memset(d, 0, sizeof(*d));
+	if (sscanf(l, "type=%u, attr=%llx, range=[%llx-%llx%c", &t, &attr, &a, &b, &end) == 5) {
+		/* 3.x: the end is exclusive, ")" */
+		if (end != ')' || b <= a)
+			return false;
+		d->type = t;
+		d->attribute = attr;
+		d->phys_addr = a;
+		d->num_pages = (b - a) >> 12;
+		return true;
+	}
+	if (*l != '[' || !(q = strstr(l, "] range=[")))
+		return false;
+	if (sscanf(q, "] range=[%llx-%llx]", &a, &b) != 2 || b < a)
+		return false;
+	d->phys_addr = a;
+	d->num_pages = (b - a + 1) >> 12;
+	p = l + 1;
+	if (sscanf(p, "type=%u", &t) == 1) {
+		d->type = t;
+	} else {
+		for (i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++) {
+			size_t n = strlen(type_names[i]);
+
+			if (!strncmp(p, type_names[i], n) && (p[n] == ' ' || p[n] == '|'))
+				break;
+		}
+		if (i == sizeof(type_names) / sizeof(type_names[0]))
+			return false;
+		d->type = i;
+	}
+	p = strchr(p, '|');
+	if (p && sscanf(p, "|attr=%llx]", &attr) == 1) {
+		d->attribute = attr;
+		return true;
+	}
+	while (p && p < q) {
+		const char *e = p + 1, *s = p + 1;
+
+		while (e < q && *e != '|' && *e != ']')
+			e++;
+		while (s < e && *s == ' ')
+			s++;
+		for (i = 0; s < e && i < sizeof(attr_names) / sizeof(attr_names[0]); i++)
+			if ((size_t)(e - s) == strlen(attr_names[i].name) &&
+			    !strncmp(s, attr_names[i].name, e - s))
+				break;
+		if (s < e && i == sizeof(attr_names) / sizeof(attr_names[0]))
+			return false;
+		if (s < e)
+			d->attribute |= attr_names[i].bit;
+		p = e < q && *e == '|' ? e : NULL;
+	}
+	return true;
+}
+
+static size_t load_fixture(const char *path)
+{
+	char line[512];
+	size_t n = 0, lineno = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		perror(path);
+		exit(2);
+	}
+	while (fgets(line, sizeof(line), f)) {
+		const char *m = strstr(line, "efi: mem");
+		char *colon;
+
+		lineno++;
+		if (line[0] == '#' || !m)
+			continue;
+		colon = strchr(m, ':') ? strchr(strchr(m, ':') + 1, ':') : NULL;
+		if (!colon || n == MAXD || !parse_md(colon + 2, &fixture[n])) {
+			fprintf(stderr, "%s:%zu: cannot parse: %s", path, lineno, line);
+			exit(2);
+		}
+		n++;
+	}
+	fclose(f);
+	if (!n) {
+		fprintf(stderr, "%s: no efi: memNN: lines\n", path);
+		exit(2);
+	}
+	return n;
+}
+
+/* A fixture, with random strides, padding and reservations, many times. */
+static void fixture_maps(const char *path, unsigned long trials)
+{
+	size_t nr = load_fixture(path), i, b, bs = 0;
+	unsigned long long ranges0 = st_ranges, t;
+
+	for (i = 0; i < nr; i++)
+		bs += fixture[i].type == 3 || fixture[i].type == 4;
+	for (t = 0; t < trials; t++, cur_map++) {
+		size_t ds = strides[t % 3];
+
+		for (i = 0; i < nr; i++) {
+			for (b = 0; b < ds; b++)
+				map_c[i * ds + b] = rnd();
+			memcpy(map_c + i * ds, &fixture[i], sizeof(fixture[i]));
+		}
+		memcpy(map_r, map_c, nr * ds);
+		run_steps(ds, nr);
+	}
+	printf("fixture %s: %zu descriptors (%zu boot services), %lu trials, %llu free ranges\n",
+	       path, nr, bs, trials, st_ranges - ranges0);
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long long maps = argc > 1 ? strtoull(argv[1], NULL, 0) : 100000;
@@ -382,9 +536,11 @@ int main(int argc, char **argv)
 		return 2;
 	for (cur_map = 0; cur_map < maps; cur_map++)
 		one_map();
+	for (int a = 3; a < argc; a++)
+		fixture_maps(argv[a], 1000);
 	printf("efi-memmap differential: %llu descriptors, %llu free ranges recorded (%llu retries with more room), %llu descriptors dropped whole, %llu broken reserved tables\n",
 	       st_descs, st_ranges, st_grown, st_dropped, st_bad);
 	printf("efi-memmap differential (C memmap_ranges.c vs Rust efi_memmap_ranges.rs): %llu maps, %lu checks, %lu mismatches\n",
-	       maps, checks, mismatches);
+	       cur_map, checks, mismatches);
 	return mismatches != 0;
 }

@@ -13,9 +13,9 @@ make -s -C "$here" KDIR="$kdir" all
 case "${3:-all}" in
 c)	"$here/efi_memmap_test" "$n" ;;
 rust)	"$here/efi_memmap_test_rust" "$n" ;;
-diff)	"$here/efi_memmap_diff" "$n" ;;
+diff)	"$here/efi_memmap_diff" "$n" 0x2545f4914f6cdd1d "$here"/fixtures/*.txt ;;
 all)	"$here/efi_memmap_test" "$n"
 	"$here/efi_memmap_test_rust" "$n"
-	"$here/efi_memmap_diff" "$n" ;;
+	"$here/efi_memmap_diff" "$n" 0x2545f4914f6cdd1d "$here"/fixtures/*.txt ;;
 *)	echo "run.sh: unknown mode $3" >&2; exit 2 ;;
 esac

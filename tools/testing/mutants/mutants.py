@@ -88,4 +88,46 @@ MUTANTS = [
             "unit (the guard unit of an aligned range)",
         boots=1,
     ),
+    dict(
+        name="free-below-1mib",
+        file="drivers/firmware/efi/efi_memmap_ranges.rs",
+        old="let start = start.max(floor);",
+        new="let start = start.max(floor.min(0));",
+        why="efi_mm_free_ranges() ignores the 1 MiB floor: boot services "
+            "memory under 1 MiB (BIOS, crash kernel) is freed",
+        boots=1,
+    ),
+    dict(
+        name="free-kept-reservations",
+        file="drivers/firmware/efi/efi_memmap_ranges.rs",
+        old="        if r.keep {\n            continue;\n        }\n",
+        new="",
+        why="efi_mm_free_ranges() frees MEMBLOCK_RSRV_KERN (and other "
+            "flagged) reservations too: memory the kernel keeps is freed",
+        boots=1,
+    ),
+    dict(
+        name="drop-kept-descriptors",
+        file="arch/x86/platform/efi/quirks_rust.rs",
+        old=".is_some_and(|r| ranges.iter().any(|x| x.start == r.start && x.end == r.end))",
+        new=".is_some_and(|r| ranges.iter().any(|x| x.start == r.start))",
+        why="efi_free_boot_services() drops boot services regions freed "
+            "only in part from the EFI memory map (what the kernel keeps "
+            "is no longer described, e.g. for kexec)",
+        boots=1,
+    ),
+    dict(
+        name="foreign-reservation-not-kept",
+        file="arch/x86/platform/efi/quirks_rust.rs",
+        old="""            if start >= SZ_1M {
+                bindings::memblock_reserved_mark_kern(start, size);
+            }
+            reserve_gaps(start, end);""",
+        new="""            reserve_gaps(start, end);""",
+        why="efi_reserve_boot_services() does not mark somebody else's "
+            "earlier reservation in a boot services region as kept: it "
+            "is freed with the region",
+        boots=1,
+    ),
+
 ]
