@@ -4,16 +4,10 @@
  * they use, as real functions bindgen and Rust can call.
  */
 
-#include <linux/bug.h>
 #include <linux/efi.h>
-#include <linux/io.h>
 #include <linux/list.h>
 #include <linux/nmi.h>
 #include <linux/spinlock.h>
-
-#ifdef CONFIG_X86
-#include <asm/realmode.h>
-#endif
 
 unsigned long rust_helper_spin_lock_irqsave(spinlock_t *lock)
 {
@@ -47,50 +41,6 @@ void rust_helper_efi_touch_softlockup_watchdog(void)
 {
 	touch_softlockup_watchdog();
 }
-
-/* efi_enabled() and set_bit()/clear_bit() on efi.flags. */
-bool rust_helper_efi_enabled(int feature)
-{
-	return efi_enabled(feature);
-}
-
-void rust_helper_efi_set_flag(int feature)
-{
-	set_bit(feature, &efi.flags);
-}
-
-void rust_helper_efi_clear_flag(int feature)
-{
-	clear_bit(feature, &efi.flags);
-}
-
-/*
- * WARN_ON() for the Rust ports: the same taint, backtrace and
- * panic_on_warn behaviour as in the C they replace.
- */
-bool rust_helper_bootmem_rs_warn_on(bool cond)
-{
-	return WARN_ON(cond);
-}
-
-/* phys_to_virt() for the x86 EFI boot services code's free_reserved_area(). */
-void *rust_helper_phys_to_virt(phys_addr_t address)
-{
-	return phys_to_virt(address);
-}
-
-#ifdef CONFIG_X86
-/* The real-mode trampoline quirk of efi_unmap_boot_services(). */
-size_t __init rust_helper_real_mode_size_needed(void)
-{
-	return real_mode_size_needed();
-}
-
-void __init rust_helper_set_real_mode_mem(phys_addr_t mem)
-{
-	set_real_mode_mem(mem);
-}
-#endif
 
 #ifdef CONFIG_UNACCEPTED_MEMORY
 /*

@@ -397,6 +397,30 @@ static const char *const type_names[] = {
 	"Persistent", "Unaccepted",
 };
 
+/* The names before 5.x (efi_md_typeattr_format() of 4.x). */
+static const char *const old_type_names[] = {
+	"Reserved", "Loader Code", "Loader Data", "Boot Code", "Boot Data",
+	"Runtime Code", "Runtime Data", "Conventional Memory",
+	"Unusable Memory", "ACPI Reclaim Memory", "ACPI Memory NVS",
+	"Memory Mapped I/O", "MMIO Port Space", "PAL Code",
+	"Persistent Memory",
+};
+
+static int type_by_name(const char *s, size_t n)
+{
+	size_t i;
+
+	while (n && s[n - 1] == ' ')
+		n--;
+	for (i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++)
+		if (strlen(type_names[i]) == n && !strncmp(s, type_names[i], n))
+			return i;
+	for (i = 0; i < sizeof(old_type_names) / sizeof(old_type_names[0]); i++)
+		if (strlen(old_type_names[i]) == n && !strncmp(s, old_type_names[i], n))
+			return i;
+	return -1;
+}
+
 static const struct { const char *name; u64 bit; } attr_names[] = {
 	{ "RUN", 1ULL << 63 }, { "HP", 1ULL << 20 }, { "CC", 1ULL << 19 },
 	{ "SP", 1ULL << 18 }, { "RO", 1ULL << 17 }, { "MR", 1ULL << 16 },
@@ -409,7 +433,7 @@ static struct efi_mm_desc fixture[MAXD];
 
 static bool parse_md(const char *l, struct efi_mm_desc *d)
 {
-	unsigned long long a, b, attr;
+	unsigned long long a, b, attr, mb;
 	const char *p, *q;
 	unsigned int t;
 	size_t i;
@@ -420,6 +444,9 @@ static bool parse_md(const char *l, struct efi_mm_desc *d)
 		/* 3.x: the end is exclusive, ")" */
 		if (end != ')' || b <= a)
 			return false;
+		if (!(p = strstr(l, ") (")) || sscanf(p, ") (%lluMB)", &mb) != 1 ||
+		    mb != (b - a) >> 20)
+			return false;
 		d->type = t;
 		d->attribute = attr;
 		d->phys_addr = a;
@@ -428,23 +455,30 @@ static bool parse_md(const char *l, struct efi_mm_desc *d)
 	}
 	if (*l != '[' || !(q = strstr(l, "] range=[")))
 		return false;
-	if (sscanf(q, "] range=[%llx-%llx]", &a, &b) != 2 || b < a)
+	/* "]" ends inclusive ranges (4.1+), ")" exclusive ones (4.0). */
+	if (sscanf(q, "] range=[%llx-%llx%c", &a, &b, &end) != 3 ||
+	    (end != ']' && end != ')'))
+		return false;
+	if (end == ']')
+		b++;
+	if (b <= a)
 		return false;
 	d->phys_addr = a;
-	d->num_pages = (b - a + 1) >> 12;
+	d->num_pages = (b - a) >> 12;
+	/* The printed size must agree: a cross-check of the parse. */
+	if (!(p = strchr(q + 9, '(')) || sscanf(p, "(%lluMB)", &mb) != 1 ||
+	    mb != (b - a) >> 20)
+		return false;
 	p = l + 1;
 	if (sscanf(p, "type=%u", &t) == 1) {
 		d->type = t;
 	} else {
-		for (i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++) {
-			size_t n = strlen(type_names[i]);
+		const char *bar = strchr(p, '|');
+		int ty = bar && bar < q ? type_by_name(p, bar - p) : -1;
 
-			if (!strncmp(p, type_names[i], n) && (p[n] == ' ' || p[n] == '|'))
-				break;
-		}
-		if (i == sizeof(type_names) / sizeof(type_names[0]))
+		if (ty < 0)
 			return false;
-		d->type = i;
+		d->type = ty;
 	}
 	p = strchr(p, '|');
 	if (p && sscanf(p, "|attr=%llx]", &attr) == 1) {
@@ -522,8 +556,9 @@ static void fixture_maps(const char *path, unsigned long trials)
 		memcpy(map_r, map_c, nr * ds);
 		run_steps(ds, nr);
 	}
-	printf("fixture %s: %zu descriptors (%zu boot services), %lu trials, %llu free ranges\n",
-	       path, nr, bs, trials, st_ranges - ranges0);
+	printf("fixture %s: %zu descriptors (%zu boot services, %s), %lu trials, %llu free ranges\n",
+	       path, nr, bs, c_efi_mm_sorted(fixture, nr, sizeof(fixture[0])) ? "sorted" : "unsorted",
+	       trials, st_ranges - ranges0);
 }
 
 int main(int argc, char **argv)
