@@ -5,13 +5,16 @@
  * boot services memory (<linux/efi_memmap_ranges.h>), on synthetic maps
  * with descriptor strides of 48, 56 and 64 bytes; and, on x86, the
  * ownership step of efi_reserve_boot_services() on a private
- * memblock.reserved (suite efi_memmap_ownership).
+ * memblock.reserved (suite efi_memmap_ownership); bad layouts given to
+ * __efi_memmap_init() (efi_memmap_init); and the checks only the Rust
+ * port makes (efi_memmap_rust_checks, CONFIG_EFI_MEMMAP_RUST).
  */
 #include <kunit/test.h>
 #include <linux/init.h>
 #include <linux/memblock.h>
 #include <linux/efi.h>
 #include <linux/efi_memmap_ranges.h>
+#include <linux/io.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 
@@ -530,6 +533,175 @@ static struct kunit_suite efi_memmap_suite = {
 	.test_cases = efi_memmap_cases,
 };
 kunit_test_suite(efi_memmap_suite);
+
+/*
+ * Bad layouts given to __efi_memmap_init(): a stride smaller than a
+ * descriptor refuses the map, trailing bytes that make no whole
+ * descriptor are ignored.  The map is a kmalloc()ed buffer mapped with
+ * EFI_MEMMAP_LATE (memremap() of RAM is its direct map); efi.memmap and
+ * the EFI_MEMMAP bit are saved before and restored after each case
+ * (safe: built-in init-section suites run before user space, while
+ * nothing else looks at efi.memmap).
+ */
+static struct efi_memory_map init_saved __initdata;
+static bool init_saved_enabled __initdata;
+
+static int __init init_save(struct kunit *test)
+{
+	init_saved = efi.memmap;
+	init_saved_enabled = efi_enabled(EFI_MEMMAP);
+	return 0;
+}
+
+static void __init init_restore(struct kunit *test)
+{
+	if (efi.memmap.map && efi.memmap.map != init_saved.map &&
+	    (efi.memmap.flags & EFI_MEMMAP_LATE))
+		memunmap(efi.memmap.map);
+	efi.memmap = init_saved;
+	if (init_saved_enabled)
+		set_bit(EFI_MEMMAP, &efi.flags);
+	else
+		clear_bit(EFI_MEMMAP, &efi.flags);
+}
+
+static int __init init_map(struct kunit *test, unsigned long size,
+			   unsigned long ds, void **buf)
+{
+	struct efi_memory_map_data data = {
+		.desc_version = 1,
+		.desc_size = ds,
+		.size = size,
+		.flags = EFI_MEMMAP_LATE,
+	};
+
+	*buf = kunit_kzalloc(test, 4096, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, *buf);
+	data.phys_map = virt_to_phys(*buf);
+	return __efi_memmap_init(&data);
+}
+
+static void __init init_refuses_short_stride(struct kunit *test)
+{
+	void *buf;
+
+	KUNIT_EXPECT_EQ(test, init_map(test, 4 * 39, 39, &buf), -EINVAL);
+	KUNIT_EXPECT_PTR_EQ(test, efi.memmap.map, init_saved.map);
+	KUNIT_EXPECT_EQ(test, efi.memmap.nr_map, init_saved.nr_map);
+	KUNIT_EXPECT_EQ(test, efi_enabled(EFI_MEMMAP), init_saved_enabled);
+}
+
+static void __init init_refuses_map_smaller_than_a_descriptor(struct kunit *test)
+{
+	void *buf;
+
+	KUNIT_EXPECT_EQ(test, init_map(test, 10, 48, &buf), -EINVAL);
+	KUNIT_EXPECT_PTR_EQ(test, efi.memmap.map, init_saved.map);
+}
+
+static void __init init_ignores_trailing_bytes(struct kunit *test)
+{
+	void *buf;
+	size_t ds;
+
+	for (ds = 48; ds <= 64; ds += 8) {
+		KUNIT_ASSERT_EQ(test, init_map(test, 3 * ds + 5, ds, &buf), 0);
+		KUNIT_EXPECT_TRUE(test, efi_enabled(EFI_MEMMAP));
+		KUNIT_EXPECT_EQ(test, efi.memmap.nr_map, 3);
+		KUNIT_EXPECT_EQ(test, efi.memmap.map_size, 3 * ds + 5);
+		KUNIT_EXPECT_EQ(test, efi.memmap.desc_size, ds);
+		KUNIT_EXPECT_EQ(test, efi.memmap.phys_map, virt_to_phys(buf));
+		KUNIT_EXPECT_EQ(test, efi.memmap.flags, EFI_MEMMAP_LATE);
+		init_restore(test);
+	}
+}
+
+static void __init init_whole_map(struct kunit *test)
+{
+	void *buf;
+
+	KUNIT_ASSERT_EQ(test, init_map(test, 7 * 56, 56, &buf), 0);
+	KUNIT_EXPECT_EQ(test, efi.memmap.nr_map, 7);
+	KUNIT_EXPECT_EQ(test, efi.memmap.map_size, 7 * 56);
+	KUNIT_EXPECT_EQ(test, efi.memmap.desc_version, 1);
+}
+
+static struct kunit_case efi_memmap_init_cases[] __initdata = {
+	KUNIT_CASE(init_refuses_short_stride),
+	KUNIT_CASE(init_refuses_map_smaller_than_a_descriptor),
+	KUNIT_CASE(init_ignores_trailing_bytes),
+	KUNIT_CASE(init_whole_map),
+	{}
+};
+
+static struct kunit_suite efi_memmap_init_suite __initdata = {
+	.name = "efi_memmap_init",
+	.init = init_save,
+	.exit = init_restore,
+	.test_cases = efi_memmap_init_cases,
+};
+kunit_test_init_section_suites(&efi_memmap_init_suite);
+
+#ifdef CONFIG_EFI_MEMMAP_RUST
+/*
+ * Checks only the Rust makes (the C would walk past the mapping or call
+ * NULL): a map whose nr_map entries do not fit in map_size, a stride
+ * smaller than a descriptor, no predicate.  Each is refused with a
+ * warning and the map is left as it was.
+ */
+static void filter_refuses_overlong_map(struct kunit *test)
+{
+	struct efi_memory_map *m = mk_map(test, 48, MAX_DESCS);
+	void *copy = kunit_kmalloc(test, 48 * MAX_DESCS, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, copy);
+	memcpy(copy, m->map, 48 * MAX_DESCS);
+	m->map_size = 48 * MAX_DESCS - 1;
+	KUNIT_EXPECT_EQ(test, efi_memmap_filter(m, keep_none, NULL), 0);
+	KUNIT_EXPECT_EQ(test, m->nr_map, MAX_DESCS);
+	KUNIT_EXPECT_EQ(test, memcmp(copy, m->map, 48 * MAX_DESCS), 0);
+
+	m->map_size = 48 * MAX_DESCS;
+	m->desc_size = 39;
+	KUNIT_EXPECT_EQ(test, efi_memmap_filter(m, keep_none, NULL), 0);
+	KUNIT_EXPECT_EQ(test, m->nr_map, MAX_DESCS);
+	KUNIT_EXPECT_EQ(test, memcmp(copy, m->map, 48 * MAX_DESCS), 0);
+}
+
+static void filter_without_predicate(struct kunit *test)
+{
+	struct efi_memory_map *m = mk_map(test, 56, 5);
+
+	KUNIT_EXPECT_EQ(test, efi_memmap_filter(m, NULL, NULL), 0);
+	KUNIT_EXPECT_EQ(test, m->nr_map, 5);
+}
+
+static void helpers_refuse_short_stride(struct kunit *test)
+{
+	struct efi_memory_map *m = mk_map(test, 48, 4);
+	size_t nr = 42;
+
+	KUNIT_EXPECT_FALSE(test, efi_mm_map_layout(400, 39, &nr));
+	KUNIT_EXPECT_EQ(test, nr, 0);
+	KUNIT_EXPECT_EQ(test, efi_mm_find_overlap(m->map, 4, 39, 0), -1);
+	KUNIT_EXPECT_TRUE(test, efi_mm_sorted(m->map, 4, 39));
+	KUNIT_EXPECT_EQ(test, efi_mm_compact(m->map, 4, 39, NULL, NULL), 4);
+	KUNIT_EXPECT_EQ(test, efi_mm_find_overlap(m->map, SIZE_MAX / 2, 48, 0), -1);
+}
+
+static struct kunit_case efi_memmap_rust_checks_cases[] = {
+	KUNIT_CASE(filter_refuses_overlong_map),
+	KUNIT_CASE(filter_without_predicate),
+	KUNIT_CASE(helpers_refuse_short_stride),
+	{}
+};
+
+static struct kunit_suite efi_memmap_rust_checks_suite = {
+	.name = "efi_memmap_rust_checks",
+	.test_cases = efi_memmap_rust_checks_cases,
+};
+kunit_test_suite(efi_memmap_rust_checks_suite);
+#endif /* CONFIG_EFI_MEMMAP_RUST */
 
 #ifdef CONFIG_X86
 #include <asm/efi.h>
