@@ -157,6 +157,17 @@ impl Desc {
     }
 }
 
+/// `efi_md_freed_whole()`: whether `d` is a boot services region that
+/// was freed entirely, i.e. one of the `freed` ranges is exactly its range.
+/// Only such descriptors are dropped from the map after the free stage:
+/// what the kernel keeps of a region (a partly freed one) must stay
+/// described, e.g. for kexec.
+pub fn freed_whole(d: &Desc, freed: &[Range]) -> bool {
+    d.ty.is_boot_services()
+        && d.range()
+            .is_some_and(|r| freed.iter().any(|x| x.start == r.start && x.end == r.end))
+}
+
 /// Why a map view could not be made.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum MapError {

@@ -108,9 +108,9 @@ MUTANTS = [
     ),
     dict(
         name="drop-kept-descriptors",
-        file="arch/x86/platform/efi/quirks_rust.rs",
-        old=".is_some_and(|r| ranges.iter().any(|x| x.start == r.start && x.end == r.end))",
-        new=".is_some_and(|r| ranges.iter().any(|x| x.start == r.start))",
+        file="drivers/firmware/efi/efi_memmap_ranges.rs",
+        old=".is_some_and(|r| freed.iter().any(|x| x.start == r.start && x.end == r.end))",
+        new=".is_some_and(|r| freed.iter().any(|x| x.start == r.start))",
         why="efi_free_boot_services() drops boot services regions freed "
             "only in part from the EFI memory map (what the kernel keeps "
             "is no longer described, e.g. for kexec)",

@@ -467,13 +467,6 @@ pub unsafe extern "C" fn efi_unmap_boot_services() {
     q.done = true;
 }
 
-/// Whether a descriptor is a boot services region freed entirely.
-fn freed_whole(d: &Desc, ranges: &[Range]) -> bool {
-    d.ty.is_boot_services()
-        && d.range()
-            .is_some_and(|r| ranges.iter().any(|x| x.start == r.start && x.end == r.end))
-}
-
 /// `efi_md_keep()`: the `efi_memmap_filter()` predicate keeping all but
 /// the boot services regions freed entirely.
 ///
@@ -487,7 +480,7 @@ unsafe extern "C" fn md_keep(md: *const bindings::efi_memory_desc_t, ctx: *mut c
     // SAFETY: `md` points to a descriptor, whose layout efi_mm_desc mirrors
     // (checked in memmap_rust.rs).
     let d = Desc::from_raw(unsafe { &*md.cast::<efi_mm_desc>() });
-    !freed_whole(&d, ranges)
+    !efi_memmap_ranges::freed_whole(&d, ranges)
 }
 
 /// `efi_free_boot_services()`, the `arch_initcall`: free what

@@ -9,8 +9,8 @@
 //! `tools/testing/efi-memmap` (`diff`).
 
 use bootmem_host::efi_memmap_ranges::{
-    free_ranges, map_layout, tail_pages, BadRsv, Desc, MapError, MemoryAttribute, MemoryMap,
-    MemoryMapMut, MemoryType, Range, Rsv, DESC_SIZE_MIN,
+    free_ranges, freed_whole, map_layout, tail_pages, BadRsv, Desc, MapError, MemoryAttribute,
+    MemoryMap, MemoryMapMut, MemoryType, Range, Rsv, DESC_SIZE_MIN,
 };
 
 mod common;
@@ -329,4 +329,41 @@ fn free_ranges_random_against_page_model() {
         let got = ranges(lo + s * UNIT, lo + e * UNIT, &r, lo + floor * UNIT);
         assert_eq!(got, Ok(want));
     }
+}
+
+/// Only boot services regions freed exactly and entirely are dropped; a
+/// region freed in part (what the kernel keeps, e.g. a BGRT image, must
+/// stay described for kexec), another type, or an invalid descriptor stays.
+#[test]
+fn freed_whole_only_exact_boot_services_ranges() {
+    let d = |ty, phys, pages| Desc {
+        ty: MemoryType(ty),
+        phys_addr: phys,
+        virt_addr: 0,
+        num_pages: pages,
+        attribute: MemoryAttribute(0xf),
+    };
+    let r = |start, end| Range { start, end };
+    let freed = [
+        r(MB, MB + 0x3000),
+        r(2 * MB, 2 * MB + 0x1000),
+        r(2 * MB + 0x2000, 2 * MB + 0x4000),
+    ];
+    assert!(freed_whole(&d(4, MB, 3), &freed));
+    assert!(freed_whole(&d(3, MB, 3), &freed));
+    // Another type over the same range: not ours to drop.
+    assert!(!freed_whole(&d(7, MB, 3), &freed));
+    assert!(!freed_whole(&d(2, MB, 3), &freed));
+    // Freed in part: the start matches, the end does not; or two pieces.
+    assert!(!freed_whole(&d(4, MB, 4), &freed));
+    assert!(!freed_whole(&d(4, MB, 2), &freed));
+    assert!(!freed_whole(&d(4, 2 * MB, 4), &freed));
+    assert!(!freed_whole(&d(4, 2 * MB + 0x2000, 3), &freed));
+    // No pages, or wrapping: never dropped.
+    assert!(!freed_whole(&d(4, MB, 0), &freed));
+    assert!(!freed_whole(
+        &d(4, u64::MAX - 0xfff, 1),
+        &[r(u64::MAX - 0xfff, u64::MAX)]
+    ));
+    assert!(!freed_whole(&d(4, MB, 3), &[]));
 }
