@@ -11,11 +11,13 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 # audited on a debootstrap'ed Debian 12 root (make fresh-check): Debian's
 # Rust (rustc-web has no cargo: that is cargo-web), the C toolchain the
 # kernel (clang, ccache) and the host tests (gcc with ASan/UBSan) use,
-# QEMU/OVMF, and what the kernel build and the initramfs need.
+# QEMU/OVMF, and what the kernel build and the initramfs need (kexec-tools:
+# /sbin/kexec and the libraries ldd lists go into the kexec point's
+# initramfs; Debian ships no static build).
 pkgs=(linux-source-6.12 xz-utils rustc-web rust-web-src cargo-web rustfmt-web
       rust-web-clippy qemu-system-x86 ovmf clang lld llvm libclang-dev ccache
       gcc libc6-dev bc flex bison libelf-dev libssl-dev cpio kmod busybox-static
-      liburcu-dev python3 git make ca-certificates)
+      liburcu-dev kexec-tools python3 git make ca-certificates)
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -26,6 +28,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 	echo "setup-deps: installing ${missing[*]}"
 	sudo=""
 	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	# kexec-tools would otherwise (debconf default) make this machine's
+	# own reboots kexec into its current kernel: only the binary is wanted.
+	echo 'kexec-tools kexec-tools/load_kexec boolean false' | $sudo debconf-set-selections
 	$sudo apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
 		"${missing[@]}" >/dev/null
