@@ -27,7 +27,7 @@ help:
 	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
 	@echo "Other targets: deps tree config build boot kernels host-test fmt clippy"
 	@echo "               fresh-check mutants clean"
-	@echo "Variables: KDIR= VARIANT=c|rust|stock MEM=1G SMP=2 APPEND='...' MATRIX=check|full"
+	@echo "Variables: KDIR= VARIANT=c|rust|stock MEM=1G SMP=2 APPEND='...' MATRIX=check|full|kexec"
 
 deps:
 	@scripts/setup-deps.sh

@@ -11,9 +11,18 @@ tree's own tools/testing/kunit/kunit.py parses the KTAP with no failed or
 crashed test, the log has no WARNING/BUG/Oops/panic (outside the markers a
 test prints around a WARNING it provokes on purpose, which must then hold
 one), and the initramfs printed its boot-state dump.
+
+A kexec point (MATRIX, kexec=True) boots each variant with an initramfs
+that also holds /sbin/kexec and that variant's own (equalised) bzImage:
+its /init dumps the boot state, loads the same kernel with
+kexec_file_load() and boots it; the second kernel runs its own KUnit,
+dumps its state from the plain initramfs and powers off.  The serial log
+is split at the marker /init prints before `kexec -e`, and both kernels
+are checked and compared (second-kernel rows are named "2nd kernel: ...").
 """
 
 import argparse
+import difflib
 import hashlib
 import json
 import os
@@ -76,6 +85,28 @@ poweroff -f
 """
 
 
+KEXEC_MARK = "=== bootmem-rs kexec ==="
+KEXEC_CMDLINE_MARK = "bootmem_rs.kexec=2"
+KEXEC_BIN = "/sbin/kexec"
+# The first kernel's /init at a kexec point: the dump above, then, instead
+# of powering off, the same kernel again through kexec_file_load() (-s),
+# with the first kernel's command line plus a marker.  On the way,
+# kexec_file_load() hands the second kernel the first one's EFI runtime
+# map and e820 table and a SETUP_EFI setup_data: the second kernel takes
+# the kexec_enter_virtual_mode() path.  Its initrd is the plain
+# initramfs (dump, power off).  -x: no ifdown (no network here; it would
+# only print an error).
+KEXEC_TAIL = r"""cmdline="$(cat /proc/cmdline) %s"
+if %s -s -l /kexec/bzImage --initrd=/kexec/initrd.cpio --command-line="$cmdline"; then
+	echo "%s"
+	%s -e -x
+fi
+echo "bootmem-rs: kexec failed"
+dmesg | grep -iE 'kexec|purgatory|bzImage' | tail -20
+poweroff -f
+""" % (KEXEC_CMDLINE_MARK, KEXEC_BIN, KEXEC_MARK, KEXEC_BIN)
+
+
 def log(msg):
     print(msg, flush=True)
 
@@ -86,18 +117,20 @@ def run(cmd, **kw):
 
 # ---------------------------------------------------------------- initramfs
 
+def gen_init_cpio():
+    """The tree's own usr/gen_init_cpio, from a built variant."""
+    for v in ("c", "rust"):
+        cand = os.path.join(out_dir(v), "usr", "gen_init_cpio")
+        if os.access(cand, os.X_OK):
+            return cand
+    sys.exit("initramfs: no usr/gen_init_cpio yet: build a kernel first")
+
+
 def build_initramfs():
     """build/initramfs.cpio: busybox-static and our /init, packed by the
     tree's own usr/gen_init_cpio (no root needed for /dev/console)."""
     out = os.path.join(BUILD, "initramfs.cpio")
-    gen = None
-    for v in ("c", "rust"):
-        cand = os.path.join(out_dir(v), "usr", "gen_init_cpio")
-        if os.access(cand, os.X_OK):
-            gen = cand
-            break
-    if gen is None:
-        sys.exit("initramfs: no usr/gen_init_cpio yet: build a kernel first")
+    gen = gen_init_cpio()
     os.makedirs(BUILD, exist_ok=True)
     init = os.path.join(BUILD, "initramfs-init.sh")
     with open(init, "w") as f:
@@ -111,6 +144,60 @@ def build_initramfs():
                 "dir /sys 0755 0 0\n"
                 "file /bin/busybox /bin/busybox 0755 0 0\n"
                 f"file /init {init} 0755 0 0\n")
+    with open(out + ".tmp", "wb") as f:
+        run([gen, lst], stdout=f)
+    os.replace(out + ".tmp", out)
+    return out
+
+
+def shared_libraries(binary):
+    """The shared objects a dynamic binary loads, as ldd lists them
+    (including the ELF interpreter): [(path in the image, file to copy)]."""
+    p = subprocess.run(["ldd", binary], capture_output=True, text=True)
+    if "not a dynamic executable" in p.stdout + p.stderr:
+        return []
+    if p.returncode != 0:
+        sys.exit(f"initramfs: ldd {binary} failed: {p.stderr.strip()}")
+    libs = []
+    for line in p.stdout.splitlines():
+        m = re.match(r"\s*(?:\S+ => )?(/\S+) \(0x", line)
+        if m:
+            libs.append((m.group(1), os.path.realpath(m.group(1))))
+    return libs
+
+
+def build_kexec_initramfs(variant, image):
+    """build/initramfs-kexec-VARIANT.cpio: the plain initramfs's busybox,
+    an /init that kexecs (KEXEC_TAIL), /sbin/kexec with its shared
+    libraries, and in /kexec the variant's bzImage (the equalised one
+    that is booted) and the plain initramfs as the second kernel's initrd."""
+    plain = build_initramfs()
+    gen = gen_init_cpio()
+    if not os.access(KEXEC_BIN, os.X_OK):
+        sys.exit(f"initramfs: {KEXEC_BIN} missing: install kexec-tools (scripts/setup-deps.sh)")
+    init = os.path.join(BUILD, "initramfs-kexec-init.sh")
+    with open(init, "w") as f:
+        assert INIT_SCRIPT.endswith("poweroff -f\n")
+        f.write(INIT_SCRIPT[:-len("poweroff -f\n")] + KEXEC_TAIL)
+    files = [(KEXEC_BIN, os.path.realpath(KEXEC_BIN))] + shared_libraries(KEXEC_BIN)
+    dirs = {"/dev", "/bin", "/proc", "/sys", "/kexec"}
+    for dest, _ in files:
+        d = os.path.dirname(dest)
+        while d != "/":
+            dirs.add(d)
+            d = os.path.dirname(d)
+    lst = os.path.join(BUILD, f"initramfs-kexec-{variant}.list")
+    with open(lst, "w") as f:
+        for d in sorted(dirs):
+            f.write(f"dir {d} 0755 0 0\n")
+        f.write("nod /dev/console 0600 0 0 c 5 1\n"
+                "file /bin/busybox /bin/busybox 0755 0 0\n"
+                f"file /init {init} 0755 0 0\n"
+                f"file /kexec/bzImage {image} 0644 0 0\n"
+                f"file /kexec/initrd.cpio {plain} 0644 0 0\n")
+        for dest, src in files:
+            f.write(f"file {dest} {src} 0755 0 0\n")
+    out = os.path.join(BUILD, f"initramfs-kexec-{variant}.cpio")
     with open(out + ".tmp", "wb") as f:
         run([gen, lst], stdout=f)
     os.replace(out + ".tmp", out)
@@ -195,10 +282,10 @@ def qemu_cmd(variant, mem, smp, append, vars_copy, initrd, image=None,
 
 
 def boot(variant, mem="1G", smp=2, append="", timeout=600, tag=None,
-         image=None, machine="q35", extra=()):
+         image=None, machine="q35", extra=(), initrd=None):
     """Boot one variant; return (log_path, wall_seconds, timed_out)."""
     os.makedirs(LOGS, exist_ok=True)
-    initrd = build_initramfs()
+    initrd = initrd or build_initramfs()
     tag = tag or f"{variant}-{mem}-smp{smp}"
     path = os.path.join(LOGS, f"boot-{tag}.log")
     with tempfile.TemporaryDirectory() as tmp:
@@ -265,8 +352,13 @@ def kunit_results(path):
     return p.returncode == 0, suites, p.stdout + p.stderr
 
 
-def check_log(lines):
-    """Problems found in a boot log (a list of strings; empty = clean)."""
+POWER_DOWN = "reboot: Power down"
+
+
+def check_log(lines, end=POWER_DOWN):
+    """Problems found in a boot log (a list of strings; empty = clean).
+    end: what the log must reach (the first kernel of a kexec point ends
+    with KEXEC_MARK instead of powering off)."""
     problems = []
     inside = False
     expected_seen = None
@@ -292,8 +384,9 @@ def check_log(lines):
     text = "\n".join(lines)
     if STATE_BEGIN not in text or STATE_END not in text:
         problems.append("no boot-state dump from the initramfs")
-    if "reboot: Power down" not in text:
-        problems.append("the kernel did not power off")
+    if end not in text:
+        problems.append("the kernel did not power off" if end == POWER_DOWN else
+                        f"the kernel did not reach '{end}'")
     return problems
 
 
@@ -465,6 +558,105 @@ REQUIRED = {
 }
 
 
+# The second kernel of a kexec point (the same kernel, booted by
+# kexec_file_load() from the first one's initramfs, on the
+# kexec_enter_virtual_mode() path): rows that must hold something ...
+REQUIRED_2ND = {
+    "memblock RSRV_KERN regions":
+        "the BGRT image the first kernel kept must be RSRV_KERN again",
+    "SMP alternatives freed":
+        "the smp_locks initcall must free the section",
+}
+# ... and rows that must be empty, in every column.
+FORBIDDEN_2ND = {
+    "EFI boot services freed":
+        "the kexec path frees no boot services memory: the regions the "
+        "first kernel kept are passed on, still in use",
+}
+SECOND = "2nd kernel: "
+FREEING_BS = "Freeing EFI boot services memory"
+
+
+def split_kexec(lines):
+    """(first kernel's lines, second kernel's lines) of a kexec point's
+    serial log, split after the KEXEC_MARK line the first /init prints
+    just before `kexec -e`; (lines, None) if it never got that far."""
+    for i, raw in enumerate(lines):
+        if raw.strip() == KEXEC_MARK:
+            return lines[:i + 1], lines[i + 1:]
+    return lines, None
+
+
+def covered(regions, base, end):
+    """Is [base, end] (inclusive) inside the union of regions
+    [(base, end, ...)] (inclusive ends)?"""
+    pos = base
+    for b, e, *_ in sorted(regions):
+        if b > pos:
+            break
+        if e >= pos:
+            pos = e + 1
+            if pos > end:
+                return True
+    return pos > end
+
+
+BS_TYPES = ("0x3", "0x4")   # EFI_BOOT_SERVICES_CODE, EFI_BOOT_SERVICES_DATA
+
+
+def kexec_observables(lines1, lines2):
+    """What the second kernel kept of what the first one kept, as
+    observables of the second kernel, and the problems: every RSRV_KERN
+    region of the first kernel must be memblock-reserved in the second
+    (its last memblock dump, before memblock_free_all()), and every boot
+    services descriptor of the first kernel's runtime map (the map
+    kexec_file_load() hands over) must be in the second's runtime map
+    unchanged."""
+    obs, problems = {}, []
+    d1, d2 = memblock_dump(lines1), memblock_dump(lines2)
+    rsv2 = d2["reserved"] if d2 else []
+    kept = []
+    for b, e, _, fl in (d1["reserved"] if d1 else []):
+        if fl & 0x20:
+            if covered(rsv2, b, e):
+                kept.append(f"[{b:#x}-{e:#x}] reserved")
+            else:
+                kept.append(f"[{b:#x}-{e:#x}] NOT RESERVED")
+                problems.append(f"the first kernel's RSRV_KERN region [{b:#x}-{e:#x}] "
+                                "is not reserved in the second kernel")
+    obs["1st kernel's RSRV_KERN regions"] = kept
+    rt1, rt2 = section(lines1, "efi-runtime-map"), section(lines2, "efi-runtime-map")
+    descs = []
+    for l in rt1:
+        if l.split()[:1] and l.split()[0] in BS_TYPES:
+            if l in rt2:
+                descs.append(l + " kept")
+            else:
+                descs.append(l + " MISSING")
+                problems.append(f"the first kernel's boot services descriptor '{l}' "
+                                "is not in the second kernel's runtime map")
+    obs["1st kernel's boot services descriptors"] = descs
+    pages = [int(l.split()[2], 16) for l in rt2
+             if len(l.split()) > 2 and l.split()[0] in BS_TYPES]
+    obs["boot services regions kept (K)"] = (sum(pages) * 4 if rt2 else None)
+    return obs, problems
+
+
+def second_kernel_problems(lines2, obs2):
+    """Problems of a second kernel that check_log() and REQUIRED_2ND do not
+    see: anything in FORBIDDEN_2ND, and a boot services free in its
+    kernel messages."""
+    problems = []
+    for key, why in FORBIDDEN_2ND.items():
+        if not empty(obs2.get(key)):
+            problems.append(f"{key}: {obs2[key]} ({why})")
+    msgs = [strip_ts(l).strip() for l in lines2
+            if re.match(r"^\[\s*\d+\.\d+\]", l) and FREEING_BS in l]
+    if msgs:
+        problems.append(f"kernel message '{msgs[0][:100]}' ({FORBIDDEN_2ND['EFI boot services freed']})")
+    return problems
+
+
 def ledger_value(obs, key):
     """obs[key] with the kernel image's own pages taken out (see LEDGER)."""
     a, b = LEDGER[key]
@@ -546,17 +738,13 @@ def record(results, name, ok, detail=""):
     results.append((name, ok, detail))
 
 
-def boot_and_check(variant, mem, smp, append, results, image=None, point=None):
-    point = point or {}
-    tag = f"{variant}-{point['name']}" if point else None
-    path, wall, timed_out = boot(variant, mem, smp, append, image=image, tag=tag,
-                                 machine=point.get("machine", "q35"),
-                                 extra=point.get("qemu", ()))
-    lines = read_log(path)
+def analyse(variant, lines, path, results, pname, required, end=POWER_DOWN,
+            not_required=(), label=""):
+    """Check one kernel's part of a boot log (lines, also written to path
+    for kunit.py) and record its KUnit cases; label ("2nd kernel ")
+    names the second kernel of a kexec point in the results."""
     ok_k, suites, ktext = kunit_results(path)
-    problems = check_log(lines)
-    if timed_out:
-        problems.insert(0, "QEMU timed out")
+    problems = check_log(lines, end)
     ntests = sum(sum(c.values()) for _, c in suites)
     stock = variant == "stock"
     if not suites and not stock:
@@ -571,19 +759,75 @@ def boot_and_check(variant, mem, smp, append, results, image=None, point=None):
         cases[name] = list(case_status.get(name, []))
         for case, st in cases[name]:
             if st != "skip":
-                record(results, f"kunit {variant} {point.get('name', f'{mem} smp{smp}')} {name}.{case}",
+                record(results, f"kunit {variant} {pname} {label}{name}.{case}",
                        st == "pass", "" if st == "pass" else st)
     obs = observables(lines)
-    for key, why in REQUIRED.items():
-        if key in point.get("not_required", ()):
+    for key, why in required.items():
+        if key in not_required:
             continue
         if not stock and empty(obs.get(key)):
             problems.append(f"{key}: none ({why})")
-    record(results, f"boot {variant} {point.get('name', f'{mem} smp{smp}')}", not problems,
-           "; ".join(problems))
-    return {"log": path, "wall": wall, "suites": suites, "cases": cases,
-            "problems": problems, "ntests": ntests, "ktext": ktext,
-            "lines": lines, "obs": obs}
+    return {"log": path, "suites": suites, "cases": cases, "problems": problems,
+            "ntests": ntests, "ktext": ktext, "lines": lines, "obs": obs}
+
+
+def write_lines(path, lines):
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def boot_and_check(variant, mem, smp, append, results, image=None, point=None):
+    """Boot one variant at one point and check it.  At a kexec point the
+    result describes the first kernel and holds the second one's under
+    "second" (None if there was none)."""
+    point = point or {}
+    tag = f"{variant}-{point['name']}" if point else None
+    pname = point.get("name", f"{mem} smp{smp}")
+    initrd = None
+    if point.get("kexec"):
+        initrd = build_kexec_initramfs(variant, image or built_image(variant))
+    path, wall, timed_out = boot(variant, mem, smp, append, image=image, tag=tag,
+                                 machine=point.get("machine", "q35"),
+                                 extra=point.get("qemu", ()), initrd=initrd)
+    lines = read_log(path)
+    if not point.get("kexec"):
+        r = analyse(variant, lines, path, results, pname, REQUIRED,
+                    not_required=point.get("not_required", ()))
+        if timed_out:
+            r["problems"].insert(0, "QEMU timed out")
+        record(results, f"boot {variant} {pname}", not r["problems"],
+               "; ".join(r["problems"]))
+        r["wall"] = r["wall1"] = wall
+        return r
+    # kexec: the first kernel ends at KEXEC_MARK, the second one's log
+    # follows.  Each part is parsed on its own (kunit.py, observables).
+    first, second = split_kexec(lines)
+    base = path[:-len(".log")]
+    write_lines(base + "-1st.log", first)
+    r = analyse(variant, first, base + "-1st.log", results, pname, REQUIRED,
+                end=KEXEC_MARK, not_required=point.get("not_required", ()))
+    if timed_out:
+        r["problems"].insert(0, "QEMU timed out")
+    r["wall"] = wall
+    record(results, f"boot {variant} {pname}", not r["problems"],
+           "; ".join(r["problems"]))
+    if second is None:
+        r2 = {"problems": ["no second kernel: the first one never ran kexec -e"],
+              "suites": [], "cases": {}, "obs": {}, "lines": [], "ntests": 0,
+              "log": None, "ktext": ""}
+    else:
+        write_lines(base + "-2nd.log", second)
+        r2 = analyse(variant, second, base + "-2nd.log", results, pname,
+                     REQUIRED_2ND, label=SECOND)
+        kobs, kproblems = kexec_observables(first, second)
+        r2["obs"].update(kobs)
+        r2["problems"] += second_kernel_problems(second, r2["obs"])
+        if variant != "stock":
+            r2["problems"] += kproblems
+    record(results, f"boot {variant} {pname} {SECOND.rstrip(': ')}", not r2["problems"],
+           "; ".join(r2["problems"]))
+    r["second"] = r2
+    return r
 
 
 def cmd_boot(args):
@@ -624,9 +868,15 @@ def ab_variants():
 # expected-differences line "observable @name | ..." applies to that point
 # only and comes before the general line.
 NOFREE = ("EFI boot services freed",)
+# kexec: the first kernel boots as at q35-1G-smp2 (with a larger initrd:
+# kexec, its libraries, the bzImage), then kexec_file_load()s itself; the
+# second kernel is checked with REQUIRED_2ND and FORBIDDEN_2ND and
+# compared as "2nd kernel: ..." rows.
+KEXEC_POINT = dict(name="q35-1G-smp2-kexec", mem="1G", smp=2, kexec=True)
 MATRIX = {
     "check": [
         dict(name="q35-1G-smp2", mem="1G", smp=2),
+        KEXEC_POINT,
     ],
     "full": [
         dict(name="q35-1G-smp2", mem="1G", smp=2),
@@ -656,7 +906,10 @@ MATRIX = {
              append="memmap=64K$0x3e200000 memmap=8K$0x3ec00000"),
         dict(name="q35-2G-smp1-memmap", mem="2G", smp=1,
              append="memmap=1M$0x7e200000"),
+        KEXEC_POINT,
     ],
+    # The kexec point alone (make ab MATRIX=kexec).
+    "kexec": [KEXEC_POINT],
 }
 
 
@@ -681,6 +934,63 @@ def for_point(expected, name):
     return out
 
 
+def compare_kernel(results, pname, runs, variants, expected, expected_stock,
+                   prefix=""):
+    """The A/B rows of one kernel of a point: KUnit suites, then every
+    observable, C vs Rust (exact) and stock vs C (listed).  runs:
+    {variant: analysis}; prefix ("2nd kernel: ") names the rows of a
+    kexec point's second kernel, and only expected-differences lines
+    naming a row with that prefix apply to them.  Returns True if all
+    passed."""
+    if prefix:
+        expected = {k[len(prefix):]: v for k, v in expected.items() if k.startswith(prefix)}
+        expected_stock = {k[len(prefix):]: v for k, v in expected_stock.items()
+                          if k.startswith(prefix)}
+    c, r = runs["c"], runs["rust"]
+    s = runs.get("stock")
+    stock = s is not None
+    w, cw = 40, 22
+    good = True
+    for name in sorted(set(c["cases"]) | set(r["cases"])):
+        ca, cb = c["cases"].get(name), r["cases"].get(name)
+        kind, why = expected.get("kunit " + name, (None, None))
+        if ca == cb:
+            verdict, ok = "equal", True
+        elif kind == "any":
+            verdict, ok = f"differs (expected: {why})", True
+        else:
+            verdict, ok = "DIFFERS", False
+        col = (f"{kunit_summary(s['cases'].get(name)):>{cw}} " if stock else "")
+        log(f"{prefix + 'kunit ' + name:{w}} {col}{kunit_summary(ca):>{cw}} "
+            f"{kunit_summary(cb):>{cw}}  {verdict}")
+        record(results, f"ab {pname} {prefix}kunit {name}", ok, verdict)
+        good &= ok
+    oc, orr = c["obs"], r["obs"]
+    for key in oc:
+        a, b = oc[key], orr.get(key)
+        ok, verdict = compare(key, a, b, oc, orr, expected)
+        record(results, f"ab {pname} {prefix}{key}", ok, verdict)
+        col, sv = "", ""
+        if stock:
+            os_ = s["obs"]
+            sok, sv = compare(key, os_.get(key), a, os_, oc, expected_stock)
+            record(results, f"ab {pname} {prefix}stock-vs-C {key}", sok, sv)
+            col = f"{short(os_.get(key)):>{cw}} "
+            sv = "  |  " + shorten(sv)
+            good &= sok
+        log(f"{prefix + key:{w}} {col}{short(a):>{cw}} {short(b):>{cw}}  {shorten(verdict)}{sv}")
+        if not ok:
+            good = False
+            if isinstance(a, list) and isinstance(b, list):
+                for d in difflib.unified_diff(a, b, "C", "Rust", lineterm="", n=1):
+                    log("    " + d)
+        if stock and not sok and isinstance(a, list) and isinstance(s["obs"].get(key), list):
+            for d in difflib.unified_diff(s["obs"][key], a, "stock", "C",
+                                          lineterm="", n=1):
+                log("    " + d)
+    return good
+
+
 def cmd_ab(args):
     results = []
     expected_all = load_expected()
@@ -700,63 +1010,35 @@ def cmd_ab(args):
             runs[v] = boot_and_check(v, mem, int(smp), append, results,
                                      image=images[v], point=point)
         c, r = runs["c"], runs["rust"]
-        s = runs.get("stock")
         log("")
         log(f"== A/B {point['name']}: QEMU {point.get('machine', 'q35')} TCG, OVMF, "
             f"-m {mem} -smp {smp}{' ' + ' '.join(point.get('qemu', ())) if point.get('qemu') else ''}"
-            f"{', ' + append if append else ''}; images padded to one length and SizeOfImage ==")
-        mem = point["name"]
+            f"{', ' + append if append else ''}"
+            f"{', then kexec_file_load() of the same kernel' if point.get('kexec') else ''}"
+            "; images padded to one length and SizeOfImage ==")
         w, cw = 40, 22
         head = f"{'':{w}} " + (f"{'stock 6.12':>{cw}} " if stock else "")
         log(head + f"{'C':>{cw}} {'Rust':>{cw}}  C vs Rust"
             + ("  |  stock vs C" if stock else ""))
-        for name in sorted(set(c["cases"]) | set(r["cases"])):
-            ca, cb = c["cases"].get(name), r["cases"].get(name)
-            kind, why = expected.get("kunit " + name, (None, None))
-            if ca == cb:
-                verdict, ok = "equal", True
-            elif kind == "any":
-                verdict, ok = f"differs (expected: {why})", True
-            else:
-                verdict, ok = "DIFFERS", False
-            col = (f"{kunit_summary(s['cases'].get(name)):>{cw}} " if stock else "")
-            log(f"{'kunit ' + name:{w}} {col}{kunit_summary(ca):>{cw}} "
-                f"{kunit_summary(cb):>{cw}}  {verdict}")
-            record(results, f"ab {mem} kunit {name}", ok, verdict)
-            failed |= not ok
-        oc, orr = c["obs"], r["obs"]
-        for key in oc:
-            a, b = oc[key], orr[key]
-            ok, verdict = compare(key, a, b, oc, orr, expected)
-            record(results, f"ab {mem} {key}", ok, verdict)
-            col, sv = "", ""
-            if stock:
-                os_ = s["obs"]
-                sok, sv = compare(key, os_[key], a, os_, oc, expected_stock)
-                record(results, f"ab {mem} stock-vs-C {key}", sok, sv)
-                col = f"{short(os_[key]):>{cw}} "
-                sv = "  |  " + shorten(sv)
-                if not sok:
-                    failed = True
-            log(f"{key:{w}} {col}{short(a):>{cw}} {short(b):>{cw}}  {shorten(verdict)}{sv}")
-            if not ok:
-                failed = True
-                if isinstance(a, list) and isinstance(b, list):
-                    import difflib
-                    for d in difflib.unified_diff(a, b, "C", "Rust", lineterm="", n=1):
-                        log("    " + d)
-            if stock and not sok and isinstance(a, list) and isinstance(s["obs"][key], list):
-                import difflib
-                for d in difflib.unified_diff(s["obs"][key], a, "stock", "C",
-                                              lineterm="", n=1):
-                    log("    " + d)
+        failed |= not compare_kernel(results, point["name"], runs, variants,
+                                     expected, expected_stock)
         summary.append((point["name"], {v: runs[v]["obs"] for v in variants},
                         {v: not runs[v]["problems"] for v in variants}))
+        if point.get("kexec"):
+            seconds = {v: runs[v]["second"] for v in variants}
+            failed |= not compare_kernel(results, point["name"], seconds, variants,
+                                         expected, expected_stock, prefix=SECOND)
+            summary.append((point["name"] + " (2nd)",
+                            {v: seconds[v]["obs"] for v in variants},
+                            {v: not seconds[v]["problems"] for v in variants}))
         walls = " ".join(f"{runs[v]['wall']:.1f}s" for v in variants)
         log(f"{'boot wall time':{w}} {walls}  (ratio Rust/C {r['wall'] / c['wall']:.2f})")
         for v in variants:
             for p in runs[v]["problems"]:
                 log(f"{v}: FAIL: {p}")
+                failed = True
+            for p in (runs[v].get("second") or {}).get("problems", ()):
+                log(f"{v}: 2nd kernel: FAIL: {p}")
                 failed = True
     write_results(results, "ab")
     if len(summary) > 1:
@@ -768,7 +1050,9 @@ def cmd_ab(args):
                 freed = o.get("EFI boot services freed") or "none"
                 kern = len(o.get("memblock RSRV_KERN regions") or [])
                 rt = len(o.get("EFI runtime map") or [])
-                return f"{freed} {kern}k {rt}rt{'' if good else ' FAIL'}"
+                kept = o.get("boot services regions kept (K)")
+                return (f"{freed} {kern}k {rt}rt{'' if kept is None else f' {kept}Kbs'}"
+                        f"{'' if good else ' FAIL'}")
             log(f"{name:28} " + " ".join(f"{cell(obs[v], ok[v]):>26}" for v in variants))
     log("")
     log("make ab: " + ("FAILED: unexpected difference or failed boot"

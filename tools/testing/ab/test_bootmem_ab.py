@@ -263,5 +263,239 @@ class EqualisedImages(unittest.TestCase):
             self.assertEqual(d[n:], bytes(len(d) - n))
 
 
+def kernel_log(reserved, rtmap, freed="39648K", end="power", smp="8K"):
+    """A serial log of one kernel: a memblock dump of reserved
+    [(base, end, flags)], KUnit passing, the initramfs dump with the
+    runtime map rtmap, and end: "power" (powers off), "kexec" (the first
+    kernel of a kexec point) or None (stops)."""
+    lines = ["[    0.000000] Linux version 6.12.117",
+             "[    0.030000] MEMBLOCK configuration:"]
+    for i, (b, e, fl) in enumerate(reserved):
+        lines.append(f"[    0.030000]  reserved[{i:#x}]\t[{b:#018x}-{e:#018x}], "
+                     f"{e - b + 1:#018x} bytes on node 0 flags: {fl:#x}")
+    if freed:
+        lines.append(f"[    0.200000] efi: Freeing EFI boot services memory: {freed}")
+    if smp:
+        lines.append(f"[    0.300000] Freeing SMP alternatives memory: {smp}")
+    lines += [ab.STATE_BEGIN, "--- efi-runtime-map", *rtmap, "--- boot-services"]
+    if freed:
+        lines.append(f"Freeing EFI boot services memory: {freed}")
+    lines.append(ab.STATE_END)
+    if end == "power":
+        lines.append("[    2.600000] reboot: Power down")
+    elif end == "kexec":
+        lines.append(ab.KEXEC_MARK)
+    return lines
+
+
+BGRT = (0x3e072018, 0x3e07a3b5, 0x20)
+MEMATTR = (0x3e06f018, 0x3e06f447, 0x20)
+BS_RT = ["0x3 0x0 0x1 0xf 0xfffffffefce00000",
+         "0x4 0x3e072000 0x4b 0xf 0xfffffffefdc72000",
+         "0x6 0x3ea8a000 0x102 0x800000000000000f 0xfffffffefe68a000"]
+
+
+def first_kernel():
+    return kernel_log([MEMATTR, BGRT], BS_RT, end="kexec")
+
+
+def second_kernel(**kw):
+    """The second kernel as it should be: the first one's regions reserved
+    (the whole BGRT descriptor, by efi_reserve_boot_services()), the same
+    runtime map, nothing freed."""
+    args = dict(reserved=[(0x3e06f000, 0x3e06ffff, 0x0), MEMATTR,
+                          (0x3e072000, 0x3e072017, 0x0), BGRT,
+                          (0x3e07a3b6, 0x3e0bcfff, 0x0)],
+                rtmap=BS_RT, freed=None)
+    args.update(kw)
+    return kernel_log(**args)
+
+
+class Kexec(unittest.TestCase):
+    """The kexec point: the serial log holds two kernels."""
+
+    def test_split(self):
+        one, two = first_kernel(), second_kernel()
+        a, b = ab.split_kexec(one + two)
+        self.assertEqual((a, b), (one, two))
+        self.assertEqual(ab.split_kexec(two), (two, None))
+
+    def test_first_kernel_must_reach_kexec(self):
+        self.assertEqual(ab.check_log(first_kernel(), end=ab.KEXEC_MARK), [])
+        p = ab.check_log(first_kernel()[:-1], end=ab.KEXEC_MARK)
+        self.assertTrue(any("did not reach" in x for x in p), p)
+        # ... and is not required to power off.
+        self.assertIn("the kernel did not power off", ab.check_log(first_kernel()))
+
+    def test_second_kernel_clean(self):
+        two = second_kernel()
+        self.assertEqual(ab.check_log(two), [])
+        self.assertEqual(ab.second_kernel_problems(two, ab.observables(two)), [])
+        obs, problems = ab.kexec_observables(first_kernel(), two)
+        self.assertEqual(problems, [])
+        self.assertEqual(obs["1st kernel's RSRV_KERN regions"],
+                         ["[0x3e06f018-0x3e06f447] reserved",
+                          "[0x3e072018-0x3e07a3b5] reserved"])
+        self.assertEqual(len(obs["1st kernel's boot services descriptors"]), 2)
+        self.assertEqual(obs["boot services regions kept (K)"], (1 + 0x4b) * 4)
+
+    def test_second_kernel_freeing_fails(self):
+        two = second_kernel(freed="264K")
+        p = ab.second_kernel_problems(two, ab.observables(two))
+        self.assertEqual(len(p), 2, p)    # the dump row and the kernel message
+        # The kernel message alone (a dump that missed it) fails too.
+        two = [l for l in two if not l.startswith("Freeing EFI")]
+        p = ab.second_kernel_problems(two, ab.observables(two))
+        self.assertEqual(len(p), 1, p)
+        self.assertIn("kernel message", p[0])
+        # "0K" is a free too: the line must not be there at all.
+        two = second_kernel(freed="0K")
+        self.assertTrue(ab.second_kernel_problems(two, ab.observables(two)))
+
+    def test_second_kernel_must_power_off(self):
+        self.assertIn("the kernel did not power off",
+                      ab.check_log(second_kernel(end=None)))
+
+    def test_rsrv_kern_region_not_reserved_fails(self):
+        # The BGRT image's last page no longer reserved in the second kernel.
+        two = second_kernel(reserved=[MEMATTR, (0x3e072000, 0x3e079fff, 0)])
+        obs, p = ab.kexec_observables(first_kernel(), two)
+        self.assertEqual(len(p), 1, p)
+        self.assertIn("[0x3e072018-0x3e07a3b5] NOT RESERVED",
+                      obs["1st kernel's RSRV_KERN regions"])
+        # One byte short at the start.
+        two = second_kernel(reserved=[MEMATTR, (0x3e072019, 0x3e0bcfff, 0)])
+        self.assertEqual(len(ab.kexec_observables(first_kernel(), two)[1]), 1)
+        # Covered by adjacent regions: kept.
+        two = second_kernel(reserved=[MEMATTR, (0x3e072000, 0x3e074fff, 0),
+                                      (0x3e075000, 0x3e0bcfff, 0x20)])
+        self.assertEqual(ab.kexec_observables(first_kernel(), two)[1], [])
+
+    def test_boot_services_descriptor_missing_fails(self):
+        for rt in ([BS_RT[1], BS_RT[2]],
+                   [BS_RT[0], BS_RT[1].replace(" 0x4b ", " 0x4a "), BS_RT[2]]):
+            obs, p = ab.kexec_observables(first_kernel(), second_kernel(rtmap=rt))
+            self.assertEqual(len(p), 1, p)
+
+    def test_covered(self):
+        regs = [(0x1000, 0x1fff), (0x2000, 0x2fff), (0x4000, 0x4fff)]
+        self.assertTrue(ab.covered(regs, 0x1000, 0x2fff))
+        self.assertTrue(ab.covered(regs, 0x1800, 0x2800))
+        self.assertFalse(ab.covered(regs, 0x1000, 0x3000))
+        self.assertFalse(ab.covered(regs, 0x0fff, 0x1fff))
+        self.assertFalse(ab.covered([], 0x1000, 0x1000))
+
+
+class KexecBoot(unittest.TestCase):
+    """boot_and_check() at a kexec point, on canned serial logs (no QEMU)."""
+
+    def run_point(self, lines, variant="c"):
+        saved = (ab.boot, ab.build_kexec_initramfs, ab.kunit_results, ab.LOGS)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "boot-x.log")
+            with open(path, "w") as f:
+                f.write("\n".join(lines) + "\n")
+
+            def kunit(p):
+                ab.case_status.clear()
+                ab.case_status["s"] = [("a", "pass")]
+                return True, [("s", {"pass": 1, "fail": 0, "skip": 0, "error": 0})], ""
+            ab.boot = lambda *a, **k: (path, 1.0, False)
+            ab.build_kexec_initramfs = lambda v, i: "initrd"
+            ab.kunit_results = kunit
+            try:
+                results = []
+                r = ab.boot_and_check(variant, "1G", 2, "", results, image="img",
+                                      point=ab.KEXEC_POINT)
+            finally:
+                ab.boot, ab.build_kexec_initramfs, ab.kunit_results, ab.LOGS = saved
+        return r, results
+
+    def boots(self, results):
+        return {n: ok for n, ok, _ in results if n.startswith("boot ")}
+
+    def test_good_kexec_passes(self):
+        r, results = self.run_point(first_kernel() + second_kernel())
+        self.assertEqual(r["problems"], [])
+        self.assertEqual(r["second"]["problems"], [])
+        self.assertEqual(set(self.boots(results).values()), {True})
+        # Both kernels' KUnit cases are recorded, the second's by name.
+        names = [n for n, _, _ in results if n.startswith("kunit ")]
+        self.assertEqual(len(names), 2)
+        self.assertTrue(any("2nd kernel: s.a" in n for n in names), names)
+
+    def test_missing_second_kernel_fails(self):
+        r, results = self.run_point(first_kernel())
+        self.assertTrue(r["second"]["problems"])
+        self.assertIn(False, self.boots(results).values())
+
+    def test_no_kexec_fails(self):
+        lines = kernel_log([MEMATTR, BGRT], BS_RT, end=None)
+        lines.append("bootmem-rs: kexec failed")
+        r, _ = self.run_point(lines)
+        self.assertTrue(r["problems"])
+        self.assertTrue(r["second"]["problems"])
+
+    def test_second_kernel_freeing_fails(self):
+        r, results = self.run_point(first_kernel() + second_kernel(freed="264K"))
+        self.assertEqual(r["problems"], [])
+        self.assertTrue(r["second"]["problems"])
+        self.assertIn(False, self.boots(results).values())
+
+    def test_second_kernel_without_rsrv_kern_fails(self):
+        two = second_kernel(reserved=[(0x3e06f000, 0x3e0bcfff, 0x0)])
+        r, _ = self.run_point(first_kernel() + two)
+        self.assertTrue(any("RSRV_KERN" in p for p in r["second"]["problems"]),
+                        r["second"]["problems"])
+
+    def test_second_kernel_not_powered_off_fails(self):
+        r, _ = self.run_point(first_kernel() + second_kernel(end=None))
+        self.assertIn("the kernel did not power off", r["second"]["problems"])
+
+    def test_stock_second_kernel_must_not_free_either(self):
+        r, _ = self.run_point(first_kernel() + second_kernel(freed="264K"), "stock")
+        self.assertTrue(r["second"]["problems"])
+
+
+class KexecRows(unittest.TestCase):
+    """The second kernel's rows: only "2nd kernel: ..." lines apply."""
+
+    def analysis(self, lines):
+        return {"cases": {}, "obs": ab.observables(lines)}
+
+    def rows(self, expected, c=None, r=None):
+        runs = {"c": self.analysis(c or second_kernel()),
+                "rust": self.analysis(r or second_kernel())}
+        results = []
+        saved = ab.log
+        ab.log = lambda m: None
+        try:
+            ok = ab.compare_kernel(results, "p", runs, ["c", "rust"], expected, {},
+                                   prefix=ab.SECOND)
+        finally:
+            ab.log = saved
+        return ok, {n: (o, d) for n, o, d in results}
+
+    def test_absent_freed_row_needs_its_own_line(self):
+        key = "EFI boot services freed"
+        ok, rows = self.rows({})
+        self.assertFalse(rows[f"ab p {ab.SECOND}{key}"][0])
+        # A line for the first kernel's row does not excuse the second's.
+        ok, rows = self.rows({key: ("absent", "why")})
+        self.assertFalse(rows[f"ab p {ab.SECOND}{key}"][0])
+        ok, rows = self.rows({ab.SECOND + key: ("absent", "kexec frees nothing")})
+        self.assertTrue(rows[f"ab p {ab.SECOND}{key}"][0])
+
+    def test_second_kernel_difference_fails(self):
+        exp = {ab.SECOND + "EFI boot services freed": ("absent", "kexec frees nothing")}
+        _, rows = self.rows(exp)
+        self.assertTrue(rows[f"ab p {ab.SECOND}EFI runtime map"][0])
+        self.assertTrue(rows[f"ab p {ab.SECOND}EFI boot services freed"][0])
+        rt = [BS_RT[0], BS_RT[1].replace(" 0x4b ", " 0x4a "), BS_RT[2]]
+        ok2, rows = self.rows(exp, r=second_kernel(rtmap=rt))
+        self.assertFalse(rows[f"ab p {ab.SECOND}EFI runtime map"][0])
+        self.assertFalse(ok2)
+
+
 if __name__ == "__main__":
     unittest.main()
