@@ -7,12 +7,7 @@
 
 #include <linux/bug.h>
 #include <linux/efi.h>
-#include <linux/init.h>
 #include <linux/io.h>
-
-#ifdef CONFIG_X86
-#include <asm/realmode.h>
-#endif
 
 /* efi_enabled() and set_bit()/clear_bit() on efi.flags. */
 bool rust_helper_efi_enabled(int feature)
@@ -44,16 +39,3 @@ void *rust_helper_phys_to_virt(phys_addr_t address)
 {
 	return phys_to_virt(address);
 }
-
-#ifdef CONFIG_X86
-/* The real-mode trampoline quirk of efi_unmap_boot_services(). */
-size_t __init rust_helper_real_mode_size_needed(void)
-{
-	return real_mode_size_needed();
-}
-
-void __init rust_helper_set_real_mode_mem(phys_addr_t mem)
-{
-	set_real_mode_mem(mem);
-}
-#endif

@@ -31,7 +31,8 @@ use super::efi_mm_desc;
 /// writer meanwhile.
 unsafe fn c_map<'a>(map: *const c_void, nr: usize, desc_size: usize) -> Option<MemoryMap<'a>> {
     let len = nr.checked_mul(desc_size)?;
-    if desc_size < DESC_SIZE_MIN || map.is_null() {
+    // A slice may not be larger than isize::MAX bytes.
+    if desc_size < DESC_SIZE_MIN || map.is_null() || isize::try_from(len).is_err() {
         return None;
     }
     // SAFETY: By the caller's guarantee for this stride and length.
@@ -68,8 +69,10 @@ pub unsafe extern "C" fn efi_mm_desc_range(
     start: *mut u64,
     end: *mut u64,
 ) -> bool {
-    // SAFETY: By the caller's guarantee `d` points to a descriptor.
-    match Desc::from_raw(unsafe { &*d }).range() {
+    // SAFETY: By the caller's guarantee `d` points to a descriptor; in a
+    // map whose stride is not a multiple of 8 it is unaligned.
+    let raw = unsafe { d.read_unaligned() };
+    match Desc::from_raw(&raw).range() {
         Some(r) => {
             // SAFETY: By the caller's guarantee.
             unsafe {
@@ -141,7 +144,8 @@ pub unsafe extern "C" fn efi_mm_compact(
     let (Some(keep), Some(len)) = (keep, nr.checked_mul(desc_size)) else {
         return nr;
     };
-    if map.is_null() {
+    // A slice may not be larger than isize::MAX bytes.
+    if map.is_null() || isize::try_from(len).is_err() {
         return nr;
     }
     // SAFETY: By the caller's guarantee, for this length.

@@ -270,7 +270,8 @@ pub unsafe extern "C" fn efi_memmap_unmap() {
 ///
 /// A map whose `nr_map` descriptors would not fit in `map_size` (or with a
 /// stride smaller than a descriptor) is left alone with a warning, as is
-/// a NULL `keep`.
+/// a NULL `keep`.  `keep` must not reach the map other than through the
+/// descriptor it is given.
 ///
 /// # Safety
 ///
@@ -283,34 +284,44 @@ pub unsafe extern "C" fn efi_memmap_filter(
     keep: bindings::efi_memmap_filter_t,
     ctx: *mut c_void,
 ) -> c_int {
-    // SAFETY: By the caller's guarantee.
-    let m = unsafe { &mut *map };
-    let Ok(nr) = usize::try_from(m.nr_map) else {
+    // Copy the fields out: no reference to `*map` (often `efi.memmap`)
+    // stays alive while `keep` runs.
+    // SAFETY: By the caller's guarantee `map` is valid.
+    let (base, nr_map, desc_size, map_size) =
+        unsafe { ((*map).map, (*map).nr_map, (*map).desc_size, (*map).map_size) };
+    let Ok(nr) = usize::try_from(nr_map) else {
         return 0;
     };
-    if m.map.is_null() || nr == 0 {
+    if base.is_null() || nr == 0 {
         return 0;
     }
     let Some(keep) = keep else {
         pr_warn!("efi_memmap_filter() without a predicate, keeping the map\n");
         return 0;
     };
-    let fits = nr
-        .checked_mul(m.desc_size)
-        .is_some_and(|len| len <= m.map_size);
-    if !fits || m.desc_size < DESC_SIZE_MIN {
+    if desc_size < DESC_SIZE_MIN {
+        pr_warn!(
+            "EFI memory map descriptor size {} is smaller than {}, not filtering it\n",
+            desc_size,
+            DESC_SIZE_MIN
+        );
+        return 0;
+    }
+    let fits = nr.checked_mul(desc_size).is_some_and(|len| len <= map_size);
+    if !fits || isize::try_from(map_size).is_err() {
         pr_warn!(
             "EFI memory map with {} entries of {} bytes does not fit in {} bytes, not filtering it\n",
             nr,
-            m.desc_size,
-            m.map_size
+            desc_size,
+            map_size
         );
         return 0;
     }
     // SAFETY: `map` is mapped for `map_size` bytes, by the caller's
-    // guarantee, and nobody else uses it meanwhile.
-    let bytes = unsafe { core::slice::from_raw_parts_mut(m.map.cast::<u8>(), m.map_size) };
-    let Ok(mut view) = MemoryMapMut::new(bytes, m.desc_size, nr) else {
+    // guarantee, and nobody else uses it meanwhile (`keep` only reads the
+    // descriptor it is given, through a pointer derived from this slice).
+    let bytes = unsafe { core::slice::from_raw_parts_mut(base.cast::<u8>(), map_size) };
+    let Ok(mut view) = MemoryMapMut::new(bytes, desc_size, nr) else {
         return 0;
     };
     let kept = view.compact(|d| {
@@ -318,10 +329,10 @@ pub unsafe extern "C" fn efi_memmap_filter(
         unsafe { keep(d.as_ptr().cast::<bindings::efi_memory_desc_t>(), ctx) }
     });
     // kept <= nr, which fits in c_int.
-    let kept = c_int::try_from(kept).unwrap_or(m.nr_map);
-    let dropped = m.nr_map - kept;
-    m.nr_map = kept;
-    dropped
+    let kept = c_int::try_from(kept).unwrap_or(nr_map);
+    // SAFETY: By the caller's guarantee `map` is valid.
+    unsafe { (*map).nr_map = kept };
+    nr_map - kept
 }
 
 /// `efi_memmap_init_late()`: map the EFI memory map at `addr` of `size`

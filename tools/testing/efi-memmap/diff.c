@@ -11,6 +11,8 @@
  * descriptors.  Each map goes through the steps the kernel takes, and
  * after every step both sides must agree exactly:
  *
+ * Strides are 48, 56, 64 and the unaligned 44 and 52.
+ *
  *  1. map_layout(map_size, desc_size);  2. sorted();
  *  3. find_overlap() of random descriptors;
  *  4. desc_range() and free_ranges() of every boot services descriptor,
@@ -259,7 +261,9 @@ static bool keep_cb(const void *p, void *ctx)
 
 static struct keepctx kc, kr;
 
-static const size_t strides[] = { 48, 56, 64 };
+/* 44 and 52: strides that leave descriptors unaligned (the spec allows any). */
+static const size_t strides[] = { 48, 56, 64, 44, 52 };
+#define NSTRIDES (sizeof(strides) / sizeof(strides[0]))
 
 /* Steps 1-6 on the map in map_c (and its copy in map_r). */
 static void run_steps(size_t ds, size_t nr)
@@ -377,7 +381,7 @@ compact:
 
 static void one_map(void)
 {
-	size_t ds = strides[rnd_below(3)];
+	size_t ds = strides[rnd_below(NSTRIDES)];
 	size_t nr = 1 + (rnd_below(50) ? rnd_below(64) : rnd_below(MAXD));
 
 	run_steps(ds, make_map(ds, nr));
@@ -546,7 +550,7 @@ static void fixture_maps(const char *path, unsigned long trials)
 	for (i = 0; i < nr; i++)
 		bs += fixture[i].type == 3 || fixture[i].type == 4;
 	for (t = 0; t < trials; t++, cur_map++) {
-		size_t ds = strides[t % 3];
+		size_t ds = strides[t % NSTRIDES];
 
 		for (i = 0; i < nr; i++) {
 			for (b = 0; b < ds; b++)

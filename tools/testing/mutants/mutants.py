@@ -122,8 +122,8 @@ MUTANTS = [
         old="""            if start >= SZ_1M {
                 bindings::memblock_reserved_mark_kern(start, size);
             }
-            reserve_gaps(start, end);""",
-        new="""            reserve_gaps(start, end);""",
+            efi_reserve_gaps(start, end);""",
+        new="""            efi_reserve_gaps(start, end);""",
         why="efi_reserve_boot_services() does not mark somebody else's "
             "earlier reservation in a boot services region as kept: it "
             "is freed with the region",

@@ -126,29 +126,21 @@ unsafe fn efi_map<'a>() -> Option<MemoryMap<'a>> {
 #[link_section = ".init.text"]
 pub unsafe extern "C" fn efi_arch_mem_reserve(addr: bindings::phys_addr_t, size: u64) {
     let mask = EFI_PAGE_SIZE - 1;
-    let start = addr & !mask;
-    let Some(end) = addr
-        .checked_add(size)
-        .and_then(|e| e.checked_add(mask))
-        .map(|e| e & !mask)
-    else {
-        pr_err!(
-            "efi_mem_reserve() of {:#x} (+{:#x}) wraps, E820 not updated\n",
-            addr,
-            size
-        );
-        return;
-    };
-    // SAFETY: Early boot, single-threaded; `e820_table` is valid.
+    // The C's u64 arithmetic, wrapping included: e820__range_update()
+    // clamps whatever comes out.
+    let size = size.wrapping_add(addr % EFI_PAGE_SIZE).wrapping_add(mask) & !mask;
+    let addr = addr & !mask;
+    // SAFETY: Early boot, single-threaded: nothing else updates E820.
     unsafe {
         bindings::e820__range_update(
-            start,
-            end - start,
+            addr,
+            size,
             bindings::e820_type_E820_TYPE_RAM,
             bindings::e820_type_E820_TYPE_RESERVED,
-        );
-        bindings::e820__update_table(bindings::e820_table);
-    }
+        )
+    };
+    // SAFETY: As above; `e820_table` points to the kernel's E820 table.
+    unsafe { bindings::e820__update_table(bindings::e820_table) };
 }
 
 /// Region `i` of `memblock.reserved`, read afresh: `memblock_reserve()`
@@ -169,13 +161,14 @@ unsafe fn reserved_region(i: usize) -> Option<bindings::memblock_region> {
     Some(unsafe { t.regions.add(i).read() })
 }
 
-/// Reserves the parts of `[start, end)` that nobody has reserved.
+/// `efi_reserve_gaps()`: reserve the parts of `[start, end)` that nobody
+/// has reserved.
 ///
 /// # Safety
 ///
 /// As for [`reserved_region`].
 #[link_section = ".init.text"]
-unsafe fn reserve_gaps(mut start: u64, end: u64) {
+unsafe fn efi_reserve_gaps(mut start: u64, end: u64) {
     while start < end {
         let (mut rbase, mut rend) = (end, end);
         let mut i = 0;
@@ -209,8 +202,9 @@ unsafe fn reserve_gaps(mut start: u64, end: u64) {
 ///
 /// As for [`reserved_region`].
 #[link_section = ".init.text"]
-unsafe fn reserve_bs_range(start: u64, end: u64, keep: bool) {
-    let size = end - start;
+unsafe fn efi_reserve_bs_range(start: u64, end: u64, keep: bool) {
+    // As the C: memblock clamps a wrapped size.
+    let size = end.wrapping_sub(start);
     // SAFETY: Early boot, memblock is alive (for all calls below).
     unsafe {
         if !bindings::memblock_is_region_reserved(start, size) {
@@ -220,7 +214,7 @@ unsafe fn reserve_bs_range(start: u64, end: u64, keep: bool) {
             if start >= SZ_1M {
                 bindings::memblock_reserved_mark_kern(start, size);
             }
-            reserve_gaps(start, end);
+            efi_reserve_gaps(start, end);
         }
         if keep && start >= SZ_1M {
             bindings::memblock_reserved_mark_kern(start, size);
@@ -242,10 +236,10 @@ pub unsafe extern "C" fn efi_reserve_boot_services_range(start: u64, end: u64, k
     // SAFETY: By the caller's guarantee.
     unsafe {
         if start < SZ_1M {
-            reserve_bs_range(start, end.min(SZ_1M), keep);
+            efi_reserve_bs_range(start, end.min(SZ_1M), keep);
         }
         if end > SZ_1M {
-            reserve_bs_range(start.max(SZ_1M), end, keep);
+            efi_reserve_bs_range(start.max(SZ_1M), end, keep);
         }
     }
 }
@@ -334,7 +328,7 @@ unsafe fn queued() -> &'static mut Queued {
 ///
 /// As for [`reserved_region`].
 #[link_section = ".init.text"]
-unsafe fn snapshot_reserved() -> Option<KVec<Rsv>> {
+unsafe fn efi_snapshot_reserved() -> Option<KVec<Rsv>> {
     // SAFETY: By the caller's guarantee.
     let cnt = unsafe { (*addr_of!(bindings::memblock.reserved)).cnt };
     let mut rsv = KVec::with_capacity(cnt.max(1), GFP_KERNEL).ok()?;
@@ -360,7 +354,7 @@ unsafe fn snapshot_reserved() -> Option<KVec<Rsv>> {
 /// or above 1 MiB: below it the BIOS might clobber memory and the crash
 /// kernel needs it reserved).  False if nothing more can be recorded.
 #[link_section = ".init.text"]
-fn record_free_ranges(q: &mut Queued, start: u64, end: u64, rsv: &[Rsv]) -> bool {
+fn efi_record_free_ranges(q: &mut Queued, start: u64, end: u64, rsv: &[Rsv]) -> bool {
     let page = PAGE_SIZE as u64;
     let mut buf = [Range { start: 0, end: 0 }; 8];
     let n = match free_ranges(start, end, rsv, SZ_1M, page, &mut buf) {
@@ -427,7 +421,7 @@ pub unsafe extern "C" fn efi_unmap_boot_services() {
     // memblock must be read now: by the time efi_free_boot_services()
     // runs, memblock_discard() may have freed its arrays.
     // SAFETY: Early boot, memblock is alive.
-    let rsv = unsafe { snapshot_reserved() };
+    let rsv = unsafe { efi_snapshot_reserved() };
     let reserved = q.ranges.reserve(map.len().saturating_add(1), GFP_KERNEL);
     let (Some(rsv), Ok(())) = (rsv, reserved) else {
         pr_err!("Failed to allocate storage for freeable EFI regions\n");
@@ -448,19 +442,19 @@ pub unsafe extern "C" fn efi_unmap_boot_services() {
         // trampoline if needed.  Memory below 1 MiB is never freed, so the
         // trampoline stays reserved with the rest of the region.
         // SAFETY: Early boot; reads the real mode blob's size.
-        let rm_size = unsafe { bindings::real_mode_size_needed() } as u64;
+        let rm_size = unsafe { bindings::efi_real_mode_size_needed() } as u64;
         if rm_size != 0
             && r.start.checked_add(rm_size).is_some_and(|e| e < SZ_1M)
             && r.end - r.start >= rm_size
         {
             // SAFETY: The region is reserved and below 1 MiB.
-            unsafe { bindings::set_real_mode_mem(r.start) };
+            unsafe { bindings::efi_set_real_mode_mem(r.start) };
         }
 
         // With CONFIG_DEFERRED_STRUCT_PAGE_INIT parts of the memory map
         // are still not initialised and we can't reliably free memory
         // here: queue the ranges to free at a later point.
-        if !record_free_ranges(q, r.start, r.end, &rsv) {
+        if !efi_record_free_ranges(q, r.start, r.end, &rsv) {
             break;
         }
     }
@@ -472,15 +466,17 @@ pub unsafe extern "C" fn efi_unmap_boot_services() {
 ///
 /// # Safety
 ///
-/// `md` must point to a descriptor; `ctx` to the `[Range]` slice of the
+/// `md` must point to a descriptor; `ctx` to the `KVec<Range>` of the
 /// freed ranges, as passed by [`efi_free_boot_services`].
-unsafe extern "C" fn md_keep(md: *const bindings::efi_memory_desc_t, ctx: *mut c_void) -> bool {
-    // SAFETY: By the caller's guarantee.
-    let ranges = unsafe { &*ctx.cast_const().cast::<&[Range]>() };
-    // SAFETY: `md` points to a descriptor, whose layout efi_mm_desc mirrors
-    // (checked in memmap_rust.rs).
-    let d = Desc::from_raw(unsafe { &*md.cast::<efi_mm_desc>() });
-    !efi_memmap_ranges::freed_whole(&d, ranges)
+#[link_section = ".init.text"]
+unsafe extern "C" fn efi_md_keep(md: *const bindings::efi_memory_desc_t, ctx: *mut c_void) -> bool {
+    // SAFETY: By the caller's guarantee `ctx` points to the freed ranges.
+    let ranges = unsafe { &*ctx.cast_const().cast::<KVec<Range>>() };
+    // SAFETY: `md` points to a descriptor (efi_mm_desc mirrors its layout,
+    // checked in memmap_rust.rs).  A stride that is not a multiple of 8
+    // leaves it unaligned, hence the unaligned read.
+    let raw = unsafe { md.cast::<efi_mm_desc>().read_unaligned() };
+    !efi_memmap_ranges::freed_whole(&Desc::from_raw(&raw), ranges)
 }
 
 /// `efi_free_boot_services()`, the `arch_initcall`: free what
@@ -525,14 +521,14 @@ pub unsafe extern "C" fn efi_free_boot_services() -> c_int {
     // kexec: only regions freed entirely are dropped.  Then the end of the
     // map's allocation is unused.
     if q.done && efi_enabled(EFI_MEMMAP) {
-        let ranges: &[Range] = &q.ranges;
+        let ranges: *const KVec<Range> = &q.ranges;
         // SAFETY: `efi.memmap` is mapped; the predicate gets `ranges`,
-        // which outlives the call.
+        // which outlives the call and is not written meanwhile.
         unsafe {
             bindings::efi_memmap_filter(
                 addr_of_mut!(bindings::efi.memmap),
-                Some(md_keep),
-                (&ranges as *const &[Range]).cast_mut().cast::<c_void>(),
+                Some(efi_md_keep),
+                ranges.cast_mut().cast::<c_void>(),
             )
         };
         // SAFETY: Initcall time: free_reserved_area() works.
