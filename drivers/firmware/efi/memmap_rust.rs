@@ -132,15 +132,12 @@ const _: () = {
 const EFI_MEMMAP_LATE: c_ulong = bindings::EFI_MEMMAP_LATE as c_ulong;
 const EFI_MEMMAP: c_int = bindings::EFI_MEMMAP as c_int;
 
-/// `efi.memmap`.
-///
-/// # Safety
-///
-/// Only during early boot (`__init`), which is single-threaded for the EFI
-/// memory map: no other reference to `efi.memmap` may be alive.
-unsafe fn memmap() -> &'static mut bindings::efi_memory_map {
-    // SAFETY: `efi` is a static C object; the caller guarantees exclusivity.
-    unsafe { &mut *addr_of_mut!(bindings::efi.memmap) }
+/// `&efi.memmap`, as a raw pointer: the functions below read and write it
+/// through short-lived place expressions, never through a long-lived
+/// reference to the C global.
+fn efi_memmap() -> *mut bindings::efi_memory_map {
+    // SAFETY: Only the address of the static C object is taken.
+    unsafe { addr_of_mut!(bindings::efi.memmap) }
 }
 
 /// `WARN_ON(cond)`, through C: the same taint, backtrace and
@@ -201,15 +198,18 @@ pub unsafe extern "C" fn __efi_memmap_init(data: *mut bindings::efi_memory_map_d
 
     // SAFETY: Sets a bit of `efi.flags` atomically.
     unsafe { bindings::efi_set_flag(EFI_MEMMAP) };
-    // SAFETY: Early boot, by the caller's guarantee.
-    *unsafe { memmap() } = bindings::efi_memory_map {
-        phys_map: data.phys_map,
-        map,
-        map_size: data.size,
-        nr_map,
-        desc_version: data.desc_version,
-        desc_size: data.desc_size,
-        flags: data.flags,
+    // SAFETY: Early boot, by the caller's guarantee: nobody else uses
+    // `efi.memmap` meanwhile.
+    unsafe {
+        *efi_memmap() = bindings::efi_memory_map {
+            phys_map: data.phys_map,
+            map,
+            map_size: data.size,
+            nr_map,
+            desc_version: data.desc_version,
+            desc_size: data.desc_size,
+            flags: data.flags,
+        }
     };
     0
 }
@@ -224,8 +224,8 @@ pub unsafe extern "C" fn __efi_memmap_init(data: *mut bindings::efi_memory_map_d
 #[link_section = ".init.text"]
 pub unsafe extern "C" fn efi_memmap_init_early(data: *mut bindings::efi_memory_map_data) -> c_int {
     // Cannot go backwards.
-    // SAFETY: Early boot; the reference ends with the statement.
-    warn_on(unsafe { memmap() }.flags & EFI_MEMMAP_LATE != 0);
+    // SAFETY: Early boot: nobody writes `efi.memmap` meanwhile.
+    warn_on(unsafe { (*efi_memmap()).flags } & EFI_MEMMAP_LATE != 0);
 
     // SAFETY: By the caller's guarantee.
     unsafe { (*data).flags = 0 };
@@ -246,17 +246,20 @@ pub unsafe extern "C" fn efi_memmap_unmap() {
     if !unsafe { bindings::efi_enabled(EFI_MEMMAP) } {
         return;
     }
-    // SAFETY: Early boot, by the caller's guarantee.
-    let m = unsafe { memmap() };
-    if m.flags & EFI_MEMMAP_LATE == 0 {
+    let m = efi_memmap();
+    // SAFETY: Early boot, by the caller's guarantee: nobody else uses
+    // `efi.memmap` meanwhile.
+    let (map, map_size, flags) = unsafe { ((*m).map, (*m).map_size, (*m).flags) };
+    if flags & EFI_MEMMAP_LATE == 0 {
         // The size mapped: dropping entries since does not change it.
         // SAFETY: `map` was mapped by early_memremap() with this size.
-        unsafe { bindings::early_memunmap(m.map, m.map_size) };
+        unsafe { bindings::early_memunmap(map, map_size) };
     } else {
         // SAFETY: `map` was mapped by memremap().
-        unsafe { bindings::memunmap(m.map) };
+        unsafe { bindings::memunmap(map) };
     }
-    m.map = null_mut();
+    // SAFETY: As above.
+    unsafe { (*m).map = null_mut() };
     // SAFETY: Clears a bit of `efi.flags` atomically.
     unsafe { bindings::efi_clear_flag(EFI_MEMMAP) };
 }
@@ -396,8 +399,8 @@ pub unsafe extern "C" fn efi_memmap_remap_late() -> c_int {
     // SAFETY: `data` is valid; early boot.
     let ret = unsafe { __efi_memmap_init(&mut data) };
     if ret == 0 {
-        // SAFETY: Early boot.
-        unsafe { memmap() }.nr_map = nr_map;
+        // SAFETY: Early boot: nobody else uses `efi.memmap` meanwhile.
+        unsafe { (*efi_memmap()).nr_map = nr_map };
     }
     ret
 }

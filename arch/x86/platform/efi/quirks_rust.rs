@@ -84,19 +84,17 @@ fn efi_enabled(feature: c_int) -> bool {
     unsafe { bindings::efi_enabled(feature) }
 }
 
-/// `efi.memmap` as a validated view, or `None` (with a warning if the
-/// map is inconsistent) if there is no usable map.
+/// `efi.memmap` (`m`) as a validated view, borrowed from `m`, or `None`
+/// (with a warning if the map is inconsistent) if there is no usable map.
 ///
 /// # Safety
 ///
-/// Early boot: nothing may write `efi.memmap` or its descriptors while the
-/// view is alive.
-unsafe fn efi_map<'a>() -> Option<MemoryMap<'a>> {
+/// `m` must be `efi.memmap`, during early boot: nothing may write it or
+/// its descriptors while the view is alive.
+unsafe fn efi_map(m: &bindings::efi_memory_map) -> Option<MemoryMap<'_>> {
     if !efi_enabled(EFI_MEMMAP) {
         return None;
     }
-    // SAFETY: By the caller's guarantee.
-    let m = unsafe { &*addr_of!(bindings::efi.memmap) };
     let nr = usize::try_from(m.nr_map).ok()?;
     let len = nr.checked_mul(m.desc_size).filter(|&l| l <= m.map_size);
     let Some(len) = len.filter(|_| m.desc_size >= DESC_SIZE_MIN && !m.map.is_null()) else {
@@ -256,8 +254,11 @@ pub unsafe extern "C" fn efi_reserve_boot_services_range(start: u64, end: u64, k
 #[no_mangle]
 #[link_section = ".init.text"]
 pub unsafe extern "C" fn efi_reserve_boot_services() {
-    // SAFETY: Early boot; memblock calls do not touch the EFI memory map.
-    let Some(map) = (unsafe { efi_map() }) else {
+    // SAFETY: Early boot: nothing writes `efi.memmap` meanwhile (memblock
+    // calls do not touch it).
+    let m = unsafe { &*addr_of!(bindings::efi.memmap) };
+    // SAFETY: `m` is `efi.memmap`, early boot.
+    let Some(map) = (unsafe { efi_map(m) }) else {
         return;
     };
     // Nothing below relies on the order, but it is a firmware bug.
@@ -310,16 +311,6 @@ static QUEUED: QueuedCell = QueuedCell(UnsafeCell::new(Queued {
     ranges: KVec::new(),
     done: false,
 }));
-
-/// The hand-over state.
-///
-/// # Safety
-///
-/// Only from the unmap or free stage; no other reference may be alive.
-unsafe fn queued() -> &'static mut Queued {
-    // SAFETY: By the caller's guarantee the access is exclusive.
-    unsafe { &mut *QUEUED.0.get() }
-}
 
 /// A snapshot of `memblock.reserved` for the range computation: `keep` is
 /// any region with a flag (`MEMBLOCK_RSRV_KERN` or another).
@@ -395,12 +386,12 @@ fn efi_record_free_ranges(q: &mut Queued, start: u64, end: u64, rsv: &[Rsv]) -> 
 #[no_mangle]
 #[link_section = ".init.text"]
 pub unsafe extern "C" fn efi_unmap_boot_services() {
-    // SAFETY: Early boot: nothing writes the map while the view is alive.
-    let Some(map) = (unsafe { efi_map() }) else {
+    // SAFETY: Early boot: nothing writes `efi.memmap` meanwhile.
+    let m = unsafe { &*addr_of!(bindings::efi.memmap) };
+    // SAFETY: `m` is `efi.memmap`, early boot.
+    let Some(map) = (unsafe { efi_map(m) }) else {
         return;
     };
-    // SAFETY: Early boot.
-    let m = unsafe { &*addr_of!(bindings::efi.memmap) };
     for (i, d) in map.iter().enumerate() {
         if d.ty.is_boot_services() {
             // i < nr_map, so the descriptor is inside the map.
@@ -416,8 +407,9 @@ pub unsafe extern "C" fn efi_unmap_boot_services() {
         return;
     }
 
-    // SAFETY: The unmap stage; the free stage has not run yet.
-    let q = unsafe { queued() };
+    // SAFETY: The unmap stage; the free stage has not run yet, so this is
+    // the only reference to the hand-over state.
+    let q = unsafe { &mut *QUEUED.0.get() };
     // memblock must be read now: by the time efi_free_boot_services()
     // runs, memblock_discard() may have freed its arrays.
     // SAFETY: Early boot, memblock is alive.
@@ -493,8 +485,9 @@ unsafe extern "C" fn efi_md_keep(md: *const bindings::efi_memory_desc_t, ctx: *m
 #[no_mangle]
 #[link_section = ".init.text"]
 pub unsafe extern "C" fn efi_free_boot_services() -> c_int {
-    // SAFETY: The free stage; the unmap stage is over.
-    let q = unsafe { queued() };
+    // SAFETY: The free stage; the unmap stage is over, so this is the only
+    // reference to the hand-over state.
+    let q = unsafe { &mut *QUEUED.0.get() };
     let mut freed: u64 = 0;
     for r in q.ranges.iter_mut() {
         // SAFETY: The range was reserved by us, below the direct map's end.
