@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/efi_memmap_ranges.h>
+#include "rng.h"
 
 /* The C implementation, renamed at build time (see the Makefile). */
 bool c_efi_mm_map_layout(size_t map_size, size_t desc_size, size_t *nr);
@@ -50,22 +51,7 @@ bool c_efi_mm_range_listed(const struct efi_mm_range *r, size_t n,
 u64 c_efi_mm_tail_pages(u64 map_phys, u64 used, u64 alloc, u64 page_size,
 			u64 *first);
 
-static u64 rng_state = 0x2545f4914f6cdd1dULL;
-
-static u64 rnd(void)
-{
-	u64 x = rng_state;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return rng_state = x;
-}
-
-static u64 rnd_below(u64 n)
-{
-	return n ? rnd() % n : 0;
-}
+#define RNG_DEFAULT_SEED 0x2545f4914f6cdd1dULL
 
 static unsigned long mismatches, checks;
 static unsigned long long st_descs, st_ranges, st_dropped, st_bad, st_grown;
@@ -569,7 +555,7 @@ int main(int argc, char **argv)
 {
 	unsigned long long maps = argc > 1 ? strtoull(argv[1], NULL, 0) : 100000;
 
-	seed = argc > 2 ? strtoull(argv[2], NULL, 0) | 1 : rng_state;
+	seed = argc > 2 ? strtoull(argv[2], NULL, 0) | 1 : RNG_DEFAULT_SEED;
 	rng_state = seed;
 	if (!grow(&list_c, &cap_c, 16) || !grow(&list_r, &cap_r, 16))
 		return 2;

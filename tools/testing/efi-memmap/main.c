@@ -14,23 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/efi_memmap_ranges.h>
+#include "rng.h"
 
-static u64 rng_state = 0x9e3779b97f4a7c15ULL;
-
-static u64 rnd(void)
-{
-	u64 x = rng_state;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return rng_state = x;
-}
-
-static u64 rnd_below(u64 n)
-{
-	return n ? rnd() % n : 0;
-}
+#define RNG_DEFAULT_SEED 0x9e3779b97f4a7c15ULL
 
 static unsigned long failures;
 
@@ -218,8 +204,7 @@ int main(int argc, char **argv)
 	unsigned long iters = argc > 1 ? strtoul(argv[1], NULL, 0) : 100000, i;
 	static const size_t strides[] = { 48, 56, 64 };
 
-	if (argc > 2)
-		rng_state = strtoull(argv[2], NULL, 0) | 1;
+	rng_state = argc > 2 ? strtoull(argv[2], NULL, 0) | 1 : RNG_DEFAULT_SEED;
 	for (i = 0; i < iters; i++) {
 		u64 base = rnd_below(2) ? 0 : (rnd_below(2) ? 0x100000000ULL :
 					       0ULL - 2 * NPAGES * PG);
