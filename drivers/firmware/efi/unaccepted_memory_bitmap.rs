@@ -56,25 +56,24 @@
 //!
 //! # Bad tables
 //!
-//! [`UnacceptedTable::new`] rejects a header the C would misuse: a zero
-//! `unit_size` (the C divides by it), a `unit_size` that is not a power of
-//! two or smaller than a page (two units would share a page, so accepting
-//! them one at a time would accept that page twice), a `phys_base` that is
-//! not unit aligned (`arch_accept_memory()` would get unaligned ranges) and
-//! a bitmap end `phys_base + size * unit_size * BITS_PER_BYTE` that overflows
-//! `u64` (the C's clamp then wraps, and so do the addresses it passes to
+//! [`UnacceptedTable::new`] takes every version-1 header the C can use:
+//! any `unit_size` that is a whole number of pages (a power of two or not)
+//! and any page-aligned `phys_base` (unit aligned or not), with the C's
+//! division arithmetic.  It rejects only what the C cannot survive: a zero
+//! `unit_size` (the C divides by it), units that share pages (`unit_size`
+//! below a page or not a multiple of it, `phys_base` not page aligned:
+//! accepting two units one at a time accepts the shared page twice, which
+//! TDX treats as fatal and which, on SEV-SNP, is what a malicious
+//! hypervisor needs to replay a page), and a bitmap end
+//! `phys_base + size * unit_size * BITS_PER_BYTE` that overflows `u64` (the
+//! C's clamp then wraps, and so do the addresses it passes to
 //! `arch_accept_memory()`: `[2^64 - 4 MiB, 0)` for a 1-byte bitmap 4 MiB
-//! below the top).  The glue then treats the table as absent, as `efi.c`
-//! already does for a table whose `version` is not 1: nothing is accepted
-//! and no range contains unaccepted memory.  That can leave really
-//! unaccepted memory unaccepted, which kills the guest when touched, but
-//! only after a `pr_err()` naming the cause.  The alternatives are worse:
-//! interpreting a bitmap whose geometry does not fit the address space means
-//! reading, clearing and accepting memory at wrapped or made-up places, and
-//! "accept whatever is asked" accepts pages twice, which TDX treats as fatal
-//! and which, on SEV-SNP, is what a malicious hypervisor needs to replay a
-//! page.  Nothing here can check that `size` matches the memory really
-//! reserved for the bitmap: `efi.c` reserves what the header claims.
+//! below the top).  [`TableError`] names the field.  The glue fails loudly
+//! at the first use of such a table: a guest that cannot accept its memory
+//! safely would otherwise die, without a word, at its first touch of
+//! unaccepted memory.  Nothing here can check that `size` matches the
+//! memory really reserved for the bitmap: `efi.c` reserves what the header
+//! claims.
 //!
 //! # Differences from the C
 //!
@@ -83,9 +82,12 @@
 //! holding `start` (while the query for it answers `false`), a request
 //! whose `start + size` wraps around is taken with the wrapped end (and so
 //! usually accepts nothing), and a request ending exactly at `phys_base`
-//! accepts unit 0 as the guard unit.  There is no page alignment of `start`
-//! or `end` in 6.12: only unit granularity matters.  The module
-//! differs from the C only where the C itself is wrong:
+//! accepts unit 0 as the guard unit.  Like the C with upstream commit
+//! 948a013a54c4 ("efi: Align unaccepted memory range to page boundary",
+//! backported by bootmem-rs), the request is first widened to whole pages
+//! (`end = PAGE_ALIGN(start + size)`, `start = PAGE_ALIGN_DOWN(start)`), so
+//! that a range ending inside a unit's last page gets its guard unit.  The
+//! module differs from the C only where the C itself is wrong:
 //!
 //! - the guard unit is added with saturation: the C's `end += unit_size`
 //!   wraps to 0 when the end is `2^64 - unit_size` bytes above `phys_base`
@@ -130,16 +132,15 @@ pub const BITS_PER_LONG: u64 = usize::BITS as u64;
 
 /// Why [`UnacceptedTable::new`] rejected a table header.
 ///
-/// The glue reports it once and then treats the table as absent.
+/// Only headers the C cannot survive are rejected: one it divides by zero
+/// for, one whose units share pages (accepting them one at a time accepts
+/// a shared page twice, fatal on TDX), and one whose bitmap describes
+/// memory beyond the 64-bit address space (the C accepts at wrapped
+/// addresses).  The glue fails loudly at the first use of such a table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TableError {
     /// `unit_size` is 0 (the C divides by it).
     UnitSizeZero,
-    /// `unit_size` is not a power of two.
-    UnitSizeNotPowerOfTwo {
-        /// The header's `unit_size`.
-        unit_size: u32,
-    },
     /// `unit_size` is smaller than a page: two units would share a page, and
     /// accepting them one at a time would accept that page twice.
     UnitSizeBelowPage {
@@ -148,12 +149,19 @@ pub enum TableError {
         /// The page size the glue passed.
         page_size: u64,
     },
-    /// `phys_base` is not a multiple of `unit_size`.
-    PhysBaseMisaligned {
-        /// The header's `phys_base`.
-        phys_base: u64,
+    /// `unit_size` is not a whole number of pages: units would share pages.
+    UnitSizeNotPageMultiple {
         /// The header's `unit_size`.
         unit_size: u32,
+        /// The page size the glue passed.
+        page_size: u64,
+    },
+    /// `phys_base` is not page aligned: units would share pages.
+    PhysBaseNotPageAligned {
+        /// The header's `phys_base`.
+        phys_base: u64,
+        /// The page size the glue passed.
+        page_size: u64,
     },
     /// `phys_base + size * unit_size * BITS_PER_BYTE` overflows `u64`, or the
     /// bitmap does not fit in the address space (`usize` words).
@@ -171,9 +179,6 @@ impl fmt::Display for TableError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             Self::UnitSizeZero => write!(f, "unit_size is 0"),
-            Self::UnitSizeNotPowerOfTwo { unit_size } => {
-                write!(f, "unit_size {unit_size:#x} is not a power of two")
-            }
             Self::UnitSizeBelowPage {
                 unit_size,
                 page_size,
@@ -181,12 +186,19 @@ impl fmt::Display for TableError {
                 f,
                 "unit_size {unit_size:#x} is smaller than the page size {page_size:#x}"
             ),
-            Self::PhysBaseMisaligned {
-                phys_base,
+            Self::UnitSizeNotPageMultiple {
                 unit_size,
+                page_size,
             } => write!(
                 f,
-                "phys_base {phys_base:#x} is not aligned to unit_size {unit_size:#x}"
+                "unit_size {unit_size:#x} is not a multiple of the page size {page_size:#x}"
+            ),
+            Self::PhysBaseNotPageAligned {
+                phys_base,
+                page_size,
+            } => write!(
+                f,
+                "phys_base {phys_base:#x} is not aligned to the page size {page_size:#x}"
             ),
             Self::BitmapEndOverflow {
                 phys_base,
@@ -194,8 +206,8 @@ impl fmt::Display for TableError {
                 size,
             } => write!(
                 f,
-                "bitmap of {size:#x} bytes of {unit_size:#x}-byte units at {phys_base:#x} \
-                 ends beyond the 64-bit address space"
+                "size {size:#x}: a bitmap of {size:#x} bytes of {unit_size:#x}-byte units at \
+                 phys_base {phys_base:#x} ends beyond the 64-bit address space"
             ),
         }
     }
@@ -252,16 +264,18 @@ impl BitRange {
 /// A validated `struct efi_unaccepted_memory` header.
 ///
 /// Holding one records the invariants the C silently assumes: `unit_size`
-/// is a power of two of at least a page, `phys_base` is unit aligned, and
-/// every byte the bitmap describes has a 64-bit address, so no unit index
-/// below [`nbits`](Self::nbits) overflows when turned into an address or a
-/// word index.  All methods are total: a bitmap slice shorter than
+/// is a non-zero whole number of pages, `phys_base` is page aligned (so no
+/// two units share a page), and every byte the bitmap describes has a
+/// 64-bit address, so no unit index below [`nbits`](Self::nbits) overflows
+/// when turned into an address or a word index.  `unit_size` need not be a
+/// power of two, nor `phys_base` unit aligned: the C handles both, with
+/// plain division.  All methods are total: a bitmap slice shorter than
 /// [`bitmap_words`](Self::bitmap_words) reads as clear beyond its end and is
 /// never written there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UnacceptedTable {
     unit_size: u64,
-    unit_shift: u32,
+    page_mask: u64,
     phys_base: u64,
     nbits: u64,
     span: u64,
@@ -270,7 +284,7 @@ pub struct UnacceptedTable {
 
 impl UnacceptedTable {
     /// Validates a header (`unit_size`, `phys_base`, `size` in bytes) for a
-    /// kernel whose page size is `page_size`.
+    /// kernel whose page size is `page_size` (a power of two).
     ///
     /// `version` is not checked here: `efi_config_parse_tables()` already
     /// drops a table whose version is not 1.
@@ -283,9 +297,6 @@ impl UnacceptedTable {
         if unit_size == 0 {
             return Err(TableError::UnitSizeZero);
         }
-        if !unit_size.is_power_of_two() {
-            return Err(TableError::UnitSizeNotPowerOfTwo { unit_size });
-        }
         let unit = u64::from(unit_size);
         if unit < page_size {
             return Err(TableError::UnitSizeBelowPage {
@@ -293,11 +304,27 @@ impl UnacceptedTable {
                 page_size,
             });
         }
-        // Power of two, so the low bits are the remainder.
-        if phys_base & unit.saturating_sub(1) != 0 {
-            return Err(TableError::PhysBaseMisaligned {
-                phys_base,
+        // A page size that is not a power of two has no mask: then no
+        // header is acceptable, as no alignment can be checked.
+        let page_mask = match page_size.checked_sub(1) {
+            Some(mask) if page_size.is_power_of_two() => mask,
+            _ => {
+                return Err(TableError::UnitSizeNotPageMultiple {
+                    unit_size,
+                    page_size,
+                })
+            }
+        };
+        if unit & page_mask != 0 {
+            return Err(TableError::UnitSizeNotPageMultiple {
                 unit_size,
+                page_size,
+            });
+        }
+        if phys_base & page_mask != 0 {
+            return Err(TableError::PhysBaseNotPageAligned {
+                phys_base,
+                page_size,
             });
         }
         let overflow = TableError::BitmapEndOverflow {
@@ -314,7 +341,7 @@ impl UnacceptedTable {
         let words = usize::try_from(words).map_err(|_| overflow)?;
         Ok(Self {
             unit_size: unit,
-            unit_shift: unit.trailing_zeros(),
+            page_mask,
             phys_base,
             nbits,
             span,
@@ -327,23 +354,30 @@ impl UnacceptedTable {
         self.words
     }
 
-    /// `DIV_ROUND_UP(off, unit_size)`, without the C's `off + unit_size - 1`.
-    fn div_round_up(&self, off: u64) -> u64 {
-        let units = off.checked_shr(self.unit_shift).unwrap_or(0);
-        if off & self.unit_size.saturating_sub(1) != 0 {
-            units.saturating_add(1)
-        } else {
-            units
-        }
+    /// `off / unit_size`; `unit_size` is not 0.
+    fn unit_of(&self, off: u64) -> u64 {
+        off.checked_div(self.unit_size).unwrap_or(0)
+    }
+
+    /// `DIV_ROUND_UP(end, unit_size)` as the C computes it, `(end +
+    /// unit_size - 1) / unit_size` in wrapping `u64`.  Only an `end` within
+    /// `unit_size - 1` of 2^64 wraps, which no table of `new()` reaches:
+    /// callers pass offsets clamped to the bitmap's span.
+    fn div_round_up(&self, end: u64) -> u64 {
+        self.unit_of(end.wrapping_add(self.unit_size.wrapping_sub(1)))
     }
 
     /// The C's common prologue: offsets `[start, end)` from `phys_base`
-    /// after clamping to the bitmap and adding the guard unit, or `None`
-    /// where the C returns early (`end < phys_base`).
+    /// after aligning the request to whole pages, clamping it to the bitmap
+    /// and adding the guard unit, or `None` where the C returns early (`end
+    /// < phys_base`).
     fn clamp(&self, start: u64, size: u64) -> Option<(u64, u64)> {
-        // `phys_addr_t end = start + size;` wraps in the C; a wrapped
-        // request keeps its wrapped end, as there.
-        let end = start.wrapping_add(size);
+        // `end = PAGE_ALIGN(start + size); start = PAGE_ALIGN_DOWN(start);`
+        // (upstream 948a013a54c4): a range ending inside a unit's last page
+        // still gets its guard unit below.  Both wrap in the C, as here: a
+        // wrapped request keeps its wrapped end.
+        let end = start.wrapping_add(size).wrapping_add(self.page_mask) & !self.page_mask;
+        let start = start & !self.page_mask;
         if end < self.phys_base {
             return None;
         }
@@ -354,7 +388,7 @@ impl UnacceptedTable {
         // the range ends on a unit boundary, the next unit counts too.  The
         // C wraps to 0 here when end is 2^64 - unit_size; saturate instead,
         // the clamp below brings it back to the bitmap.
-        if end & self.unit_size.saturating_sub(1) == 0 {
+        if end.checked_rem(self.unit_size) == Some(0) {
             end = end.saturating_add(self.unit_size);
         }
         // Do not overrun the bitmap.
@@ -367,7 +401,7 @@ impl UnacceptedTable {
     pub fn accept_memory_range(&self, start: u64, size: u64) -> Option<AcceptRange> {
         let (start, end) = self.clamp(start, size)?;
         Some(AcceptRange {
-            start: start.checked_shr(self.unit_shift).unwrap_or(0),
+            start: self.unit_of(start),
             end: self.div_round_up(end),
         })
     }
@@ -441,7 +475,7 @@ impl UnacceptedTable {
             return false;
         }
         // Every unit [start, end) touches, unlike the C's unaligned stepping.
-        let first = start.checked_shr(self.unit_shift).unwrap_or(0);
+        let first = self.unit_of(start);
         let last = self.div_round_up(end);
         find_next_bit(bitmap, last, first, false) < last
     }

@@ -75,6 +75,10 @@
 #include <asm/page.h>
 #include <asm/unaccepted_memory.h>
 
+#ifdef CONFIG_EFI_UNACCEPTED_MEMORY_RUST
+#include "unaccepted_memory_rust.h"
+#endif
+
 /* phys_base of every synthetic table: 1 TiB, aligned to every unit size. */
 #define UM_BASE		BIT_ULL(40)
 
@@ -144,6 +148,7 @@ struct um_ctx {
 	struct um_call calls[UM_MAX_CALLS];
 	struct um_race *race;	/* set: the fake is in concurrency mode */
 	struct um_hold *hold;	/* set: the fake is in hold mode */
+	unsigned int unusable;	/* efi_unaccepted_table_unusable() calls */
 };
 
 /* State shared by the fake and the threads of the concurrency case. */
@@ -473,13 +478,13 @@ static void um_test_range_below_table_accepts_nothing(struct kunit *test)
 
 	accept_memory(0, SZ_1G);
 	accept_memory(base - 2 * u, u);
-	/* Ends one byte before phys_base. */
-	accept_memory(base - u, u - 1);
+	/* Ends a page before phys_base. */
+	accept_memory(base - u, u - UM_4K);
 	UM_EXPECT_NO_CALLS(test);
 
 	KUNIT_EXPECT_FALSE(test, um_query(0, SZ_1G));
 	KUNIT_EXPECT_FALSE(test, um_query(base - 2 * u, u));
-	KUNIT_EXPECT_FALSE(test, um_query(base - u, u - 1));
+	KUNIT_EXPECT_FALSE(test, um_query(base - u, u - UM_4K));
 	um_expect_word(test, UM_UNITS_MASK(0, UM_UNITS));
 }
 
@@ -510,9 +515,9 @@ static void um_test_range_ending_at_table_start_accepts_guard_unit(struct kunit 
 
 	um_install_2m(test, true);
 
-	accept_memory(base - 4 * u, 4 * u - 1);
+	accept_memory(base - 4 * u, 4 * u - UM_4K);
 	UM_EXPECT_NO_CALLS(test);
-	KUNIT_EXPECT_FALSE(test, um_query(base - 4 * u, 4 * u - 1));
+	KUNIT_EXPECT_FALSE(test, um_query(base - 4 * u, 4 * u - UM_4K));
 	KUNIT_EXPECT_TRUE(test, um_query(base - 4 * u, 4 * u));
 
 	accept_memory(base - 4 * u, 4 * u);
@@ -612,7 +617,7 @@ static void um_test_unaligned_end_has_no_guard_unit(struct kunit *test)
 
 	um_install_2m(test, true);
 
-	accept_memory(base + 4 * u, 2 * u - 1);
+	accept_memory(base + 4 * u, 2 * u - UM_4K);
 	UM_EXPECT_CALLS(test, { 4, 6 });
 
 	/* Page aligned but not unit aligned. */
@@ -624,7 +629,7 @@ static void um_test_unaligned_end_has_no_guard_unit(struct kunit *test)
 
 	um_expect_word(test, UM_UNITS_MASK(0, UM_UNITS) & ~UM_UNITS_MASK(4, 6) &
 		       ~UM_UNITS_MASK(8, 10) & ~BIT(12));
-	KUNIT_EXPECT_FALSE(test, um_query(base + 4 * u, 2 * u - 1));
+	KUNIT_EXPECT_FALSE(test, um_query(base + 4 * u, 2 * u - UM_4K));
 	KUNIT_EXPECT_TRUE(test, um_query(base + 4 * u, 2 * u));
 }
 
@@ -750,9 +755,9 @@ static void um_test_query_reports_unaccepted_units_and_guard(struct kunit *test)
 
 	/* Aligned end: the guard unit 4 counts. */
 	KUNIT_EXPECT_TRUE(test, um_query(base, 4 * u));
-	KUNIT_EXPECT_FALSE(test, um_query(base, 4 * u - 1));
+	KUNIT_EXPECT_FALSE(test, um_query(base, 4 * u - UM_4K));
 	KUNIT_EXPECT_TRUE(test, um_query(base + 3 * u, u));
-	KUNIT_EXPECT_FALSE(test, um_query(base + 3 * u, u - 1));
+	KUNIT_EXPECT_FALSE(test, um_query(base + 3 * u, u - UM_4K));
 	KUNIT_EXPECT_FALSE(test, um_query(base + 8 * u, 8 * u));
 	/* Within one unit. */
 	KUNIT_EXPECT_TRUE(test, um_query(base + 7 * u + UM_4K, UM_4K));
@@ -802,7 +807,7 @@ static void um_test_arch_accept_memory_call_context(struct kunit *test)
 	UM_EXPECT_CALLS(test, { 2, 6 });
 	ctx->query_in_call = false;
 
-	KUNIT_EXPECT_FALSE(test, um_query(base + 2 * u, 4 * u - 1));
+	KUNIT_EXPECT_FALSE(test, um_query(base + 2 * u, 4 * u - UM_4K));
 	um_expect_word(test, UM_UNITS_MASK(0, UM_UNITS) & ~UM_UNITS_MASK(2, 6));
 }
 
@@ -819,7 +824,7 @@ static void um_test_unit_size_1g(struct kunit *test)
 	UM_EXPECT_CALLS(test, { 3, 5 });
 
 	KUNIT_EXPECT_TRUE(test, um_query(base + 2 * u, u));
-	KUNIT_EXPECT_FALSE(test, um_query(base + 3 * u, 2 * u - 1));
+	KUNIT_EXPECT_FALSE(test, um_query(base + 3 * u, 2 * u - UM_4K));
 
 	/* Last unit; its guard unit is beyond the table. */
 	accept_memory(base + 15 * u, u);
@@ -865,14 +870,63 @@ static void um_test_unit_size_4k(struct kunit *test)
 
 	um_install(test, UM_4K, UM_UNITS, true);
 
+	/* Widened to whole pages, [3, 5): unit aligned, so 5 is the guard. */
 	accept_memory(base + 3 * u + 100, u);
-	UM_EXPECT_CALLS(test, { 3, 5 });
+	UM_EXPECT_CALLS(test, { 3, 6 });
 
 	accept_memory(base + 8 * u, 2 * u);
 	UM_EXPECT_CALLS(test, { 8, 11 });
 
-	um_expect_word(test, UM_UNITS_MASK(0, UM_UNITS) & ~UM_UNITS_MASK(3, 5) &
+	um_expect_word(test, UM_UNITS_MASK(0, UM_UNITS) & ~UM_UNITS_MASK(3, 6) &
 		       ~UM_UNITS_MASK(8, 11));
+}
+
+/*
+ * A byte-granular range ending inside the last page of a unit is widened
+ * to whole pages first, so its end is unit aligned and the next unit is
+ * its guard (upstream 948a013a54c4, patch 0027).  Without that, unit 4
+ * alone would be accepted, and load_unaligned_zeropad() past the range's
+ * last byte could touch unit 5 unaccepted.
+ */
+static void um_test_end_in_last_page_accepts_guard_unit(struct kunit *test)
+{
+	const u64 u = UM_2M, base = UM_BASE;
+	struct efi_unaccepted_memory *t = um_install_2m(test, false);
+
+	/* Only unit 5 is unaccepted: seen only as the guard unit. */
+	bitmap_set(t->bitmap, 5, 1);
+	KUNIT_EXPECT_TRUE(test, um_query(base + 4 * u + 24, u - 100));
+	KUNIT_EXPECT_TRUE(test, um_query(base + 4 * u, u - 1));
+	KUNIT_EXPECT_FALSE(test, um_query(base + 4 * u, u - UM_4K));
+
+	accept_memory(base + 4 * u + 24, u - 100);
+	UM_EXPECT_CALLS(test, { 5, 6 });
+	um_expect_word(test, 0);
+	KUNIT_EXPECT_FALSE(test, um_query(base + 4 * u + 24, u - 100));
+}
+
+/*
+ * A unit that is a page multiple but not a power of two, on a phys_base
+ * that is page but not unit aligned (2^40 is no multiple of 3 MiB): the C
+ * handles such a version-1 table by plain division, and so must the port.
+ */
+static void um_test_unit_size_3m_unaligned_base(struct kunit *test)
+{
+	const u64 u = 3 * UM_2M / 2, base = UM_BASE;
+
+	BUILD_BUG_ON(UM_BASE % (3 * UM_2M / 2) == 0);
+	um_install(test, 3 * UM_2M / 2, UM_UNITS, true);
+
+	accept_memory(base + u, u);
+	UM_EXPECT_CALLS(test, { 1, 3 });
+
+	accept_memory(base + 5 * u + UM_4K, u);
+	UM_EXPECT_CALLS(test, { 5, 7 });
+
+	KUNIT_EXPECT_TRUE(test, um_query(base + 3 * u - UM_4K, 2 * UM_4K));
+	KUNIT_EXPECT_FALSE(test, um_query(base + u, 2 * u - UM_4K));
+	um_expect_word(test, UM_UNITS_MASK(0, UM_UNITS) & ~UM_UNITS_MASK(1, 3) &
+		       ~UM_UNITS_MASK(5, 7));
 }
 
 /* Concurrency case: what one thread checks after accept_memory() returns. */
@@ -908,8 +962,8 @@ static void um_race_step(struct um_race *race, struct rnd_state *rs)
 	case 0:		/* unaligned start */
 		start += prandom_u32_state(rs) % u;
 		break;
-	case 1:		/* unaligned end: no guard unit */
-		size += 1 + prandom_u32_state(rs) % (u - 1);
+	case 1:		/* end before the unit's last page: no guard unit */
+		size += 1 + prandom_u32_state(rs) % (u - UM_4K);
 		break;
 	case 2:		/* from below the table */
 		k = 1 + (r >> 8) % 4;
@@ -1215,6 +1269,8 @@ static struct kunit_case um_test_cases[] = {
 	KUNIT_CASE(um_test_unit_size_1g),
 	KUNIT_CASE(um_test_unit_size_2m_page_requests),
 	KUNIT_CASE(um_test_unit_size_4k),
+	KUNIT_CASE(um_test_end_in_last_page_accepts_guard_unit),
+	KUNIT_CASE(um_test_unit_size_3m_unaligned_base),
 	KUNIT_CASE(um_test_concurrent_overlapping_accepts),
 	KUNIT_CASE(um_test_overlapping_accept_waits_for_first),
 	{}
@@ -1230,17 +1286,30 @@ static struct kunit_suite um_test_suite = {
 #ifdef CONFIG_EFI_UNACCEPTED_MEMORY_RUST
 /*
  * Bad tables.  The C does not check the table header (a zero unit_size
- * divides by zero, a bitmap end past 2^64 accepts at wrapped addresses), so
- * these run against the Rust port only, which reports such a table once
- * and treats it as absent: nothing is accepted, nothing reads as
- * unaccepted, and the bitmap is left alone.
+ * divides by zero, units sharing a page accept it twice, a bitmap end past
+ * 2^64 accepts at wrapped addresses), so these run against the Rust port
+ * only, which fails loudly at every use of such a table: a pr_emerg naming
+ * the field, then efi_unaccepted_table_unusable(), which panics and which
+ * these cases redirect to a counter.  Then nothing is accepted, nothing
+ * reads as unaccepted, and the bitmap is left alone.
  */
+static void um_fake_unusable(void)
+{
+	struct kunit *test = kunit_get_current_test();
+	struct um_ctx *ctx = test ? test->priv : NULL;
+
+	if (ctx)
+		ctx->unusable++;
+}
+
 static struct efi_unaccepted_memory *um_install_bad(struct kunit *test,
 						    u32 unit_size,
 						    u64 base, u64 size)
 {
 	struct efi_unaccepted_memory *t = um_install_2m(test, true);
 
+	kunit_activate_static_stub(test, efi_unaccepted_table_unusable,
+				   um_fake_unusable);
 	/* Rewrite the header while no other CPU can reach the table's range. */
 	WRITE_ONCE(efi.unaccepted, EFI_INVALID_TABLE_ADDR);
 	smp_wmb();
@@ -1257,11 +1326,14 @@ static void um_expect_ignored(struct kunit *test,
 			      struct efi_unaccepted_memory *t,
 			      phys_addr_t start, unsigned long size)
 {
+	struct um_ctx *ctx = test->priv;
 	unsigned long word = t->bitmap[0];
 
 	accept_memory(start, size);
 	UM_EXPECT_NO_CALLS(test);
+	KUNIT_EXPECT_EQ(test, ctx->unusable, 1);
 	KUNIT_EXPECT_FALSE(test, range_contains_unaccepted_memory(start, size));
+	KUNIT_EXPECT_EQ(test, ctx->unusable, 2);
 	KUNIT_EXPECT_EQ(test, t->bitmap[0], word);
 }
 
@@ -1272,12 +1344,12 @@ static void um_bad_unit_size_zero(struct kunit *test)
 	um_expect_ignored(test, t, UM_BASE, UM_2M);
 }
 
-static void um_bad_unit_size_not_power_of_two(struct kunit *test)
+static void um_bad_unit_size_not_page_multiple(struct kunit *test)
 {
-	struct efi_unaccepted_memory *t = um_install_bad(test, 3 * UM_2M / 2,
+	struct efi_unaccepted_memory *t = um_install_bad(test, UM_4K + 512,
 							 UM_BASE, 4);
 
-	um_expect_ignored(test, t, UM_BASE, 4 * UM_2M);
+	um_expect_ignored(test, t, UM_BASE, 4 * UM_4K);
 }
 
 static void um_bad_unit_size_below_page(struct kunit *test)
@@ -1287,12 +1359,12 @@ static void um_bad_unit_size_below_page(struct kunit *test)
 	um_expect_ignored(test, t, UM_BASE, UM_4K);
 }
 
-static void um_bad_phys_base_unaligned(struct kunit *test)
+static void um_bad_phys_base_not_page_aligned(struct kunit *test)
 {
 	struct efi_unaccepted_memory *t = um_install_bad(test, UM_2M,
-							 UM_BASE + UM_4K, 4);
+							 UM_BASE + 8, 4);
 
-	um_expect_ignored(test, t, UM_BASE + UM_4K, 4 * UM_2M);
+	um_expect_ignored(test, t, UM_BASE + 8, 4 * UM_2M);
 }
 
 static void um_bad_bitmap_end_overflows(struct kunit *test)
@@ -1306,9 +1378,9 @@ static void um_bad_bitmap_end_overflows(struct kunit *test)
 
 static struct kunit_case um_bad_table_cases[] = {
 	KUNIT_CASE(um_bad_unit_size_zero),
-	KUNIT_CASE(um_bad_unit_size_not_power_of_two),
+	KUNIT_CASE(um_bad_unit_size_not_page_multiple),
 	KUNIT_CASE(um_bad_unit_size_below_page),
-	KUNIT_CASE(um_bad_phys_base_unaligned),
+	KUNIT_CASE(um_bad_phys_base_not_page_aligned),
 	KUNIT_CASE(um_bad_bitmap_end_overflows),
 	{}
 };

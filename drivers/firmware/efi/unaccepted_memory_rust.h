@@ -33,6 +33,9 @@ struct accept_range {
  */
 void arch_accept_memory(phys_addr_t start, phys_addr_t end);
 
+/* Panics (KUnit may redirect it): the table cannot be used safely. */
+void efi_unaccepted_table_unusable(void);
+
 /* Provided by the Rust, called through the kdump vmcore callback. */
 bool unaccepted_memory_vmcore_pfn_is_ram(struct vmcore_cb *cb,
 					 unsigned long pfn);

@@ -20,13 +20,17 @@
 //! kdump callback registration are C objects (`unaccepted_memory_state.c`):
 //! Rust in 6.12 cannot define them statically.
 //!
-//! A table whose header the C would misuse (see [`TableError`]) is
-//! reported once with `pr_err` and treated as absent: nothing is accepted
-//! and no range contains unaccepted memory.  Reading or accepting by a
-//! bogus geometry could touch memory out of bounds or accept twice.
+//! A table whose header the C cannot survive (see [`TableError`]) makes
+//! the first use fail loudly: a `pr_emerg` naming the field, then
+//! `efi_unaccepted_table_unusable()` (C, `unaccepted_memory_state.c`),
+//! which panics.  Reading or accepting by a bogus geometry could touch
+//! memory out of bounds or accept twice, and not accepting kills the guest
+//! at its first touch of unaccepted memory without a word.  Where that C
+//! function returns (a KUnit test redirects it), the table is treated as
+//! absent: nothing is accepted and no range contains unaccepted memory.
 
+use core::mem::offset_of;
 use core::ptr::{addr_of_mut, null_mut};
-use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::bindings;
 use kernel::ffi::c_ulong;
 use kernel::page::{PAGE_SHIFT, PAGE_SIZE};
@@ -56,8 +60,9 @@ const _: [unsafe extern "C" fn(*mut bindings::vmcore_cb, c_ulong) -> bool; 2] = 
 // is `usize` in the bindings; the pure code counts units in `u64`.
 const _: () = assert!(core::mem::size_of::<usize>() == core::mem::size_of::<u64>());
 
-/// Set once a bad table has been reported, so it is reported only once.
-static BAD_TABLE_REPORTED: AtomicBool = AtomicBool::new(false);
+// `accepting_overlaps()` turns the list's `list_head *`s into
+// `accept_range *`s: that is only right while `list` is the first member.
+const _: () = assert!(offset_of!(bindings::accept_range, list) == 0);
 
 /// The validated unaccepted memory table, if there is one.
 struct Table {
@@ -105,16 +110,19 @@ impl Table {
     }
 }
 
+/// Fails loudly on a table the kernel cannot use safely: names the field,
+/// then panics in `efi_unaccepted_table_unusable()` (which only returns
+/// when a KUnit test redirects it).
 fn report_bad_table(e: TableError, hdr: &bindings::efi_unaccepted_memory) {
-    if !BAD_TABLE_REPORTED.swap(true, Ordering::Relaxed) {
-        pr_err!(
-            "unaccepted memory table ignored: {} (unit_size {:#x}, phys_base {:#x}, size {:#x})\n",
-            e,
-            hdr.unit_size,
-            hdr.phys_base,
-            hdr.size
-        );
-    }
+    pr_emerg!(
+        "unusable unaccepted memory table: {} (unit_size {:#x}, phys_base {:#x}, size {:#x})\n",
+        e,
+        hdr.unit_size,
+        hdr.phys_base,
+        hdr.size
+    );
+    // SAFETY: Plain C call; it takes no argument and may not return.
+    unsafe { bindings::efi_unaccepted_table_unusable() };
 }
 
 /// `spin_lock_irqsave(&efi_unaccepted_memory_lock, flags)`.

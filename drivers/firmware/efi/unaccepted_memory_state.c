@@ -11,14 +11,28 @@
  * defines them.
  */
 
+#include <kunit/static_stub.h>
 #include <linux/crash_dump.h>
 #include <linux/init.h>
+#include <linux/panic.h>
 #include <asm/unaccepted_memory.h>
 
 #include "unaccepted_memory_rust.h"
 
 DEFINE_SPINLOCK(efi_unaccepted_memory_lock);
 LIST_HEAD(efi_accepting_list);
+
+/*
+ * The Rust found the unaccepted memory table unusable and said why.  Memory
+ * that is really unaccepted cannot be accepted safely by that table, and
+ * the first touch of it kills a TDX guest without a word: stop here,
+ * loudly.  A static stub lets KUnit check the bad-table paths.
+ */
+void efi_unaccepted_table_unusable(void)
+{
+	KUNIT_STATIC_STUB_REDIRECT(efi_unaccepted_table_unusable);
+	panic("efi: unusable unaccepted memory table\n");
+}
 
 #ifdef CONFIG_PROC_VMCORE
 static struct vmcore_cb vmcore_cb = {

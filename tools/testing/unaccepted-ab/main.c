@@ -21,10 +21,11 @@
  * checked against a rewritten C call that avoids the bug; anything else is
  * a mismatch.  Bad tables (which the C does not validate) run the Rust only,
  * against a header followed by a PROT_NONE page: it must take no lock,
- * accept nothing, find nothing, and report the table once per process
- * (pr_err) and never again.  Deterministic checks before the random run:
- * the report for each kind of bad table (one child process each, as the
- * report is once per boot), and the accepting_list wait (a range on
+ * accept nothing, find nothing, and fail loudly at every use (pr_emerg
+ * naming the field, then efi_unaccepted_table_unusable(), which panics in
+ * the kernel and returns here).  Deterministic checks before the random
+ * run: the report for each kind of bad table (one child process each), and
+ * the accepting_list wait (a range on
  * efi_accepting_list that overlaps blocks accept_memory() until it goes;
  * one that does not, does not).
  *
@@ -82,6 +83,14 @@ static struct side *cur;	/* whose call is running */
 static int locks_held, irqs_off;
 static char stub_msg[256];
 static const char *stub_error;
+
+/* panic(), which unaccepted_memory_state.c calls for an unusable table. */
+static unsigned int ab_panics;
+void panic(const char *fmt, ...)
+{
+	(void)fmt;
+	ab_panics++;
+}
 
 static void __attribute__((format(printf, 1, 2))) fail_stub(const char *fmt, ...)
 {
@@ -359,14 +368,19 @@ struct tbl {
 };
 
 static const char *bad_name[] = {
-	"valid", "unit_size 0", "unit_size not a power of two", "unit_size below PAGE_SIZE",
-	"phys_base misaligned", "bitmap end overflows",
+	"valid", "unit_size 0", "unit_size not a page multiple", "unit_size below PAGE_SIZE",
+	"phys_base not page aligned", "bitmap end overflows",
 };
 
 static void gen_valid(struct tbl *t)
 {
 	unsigned int shift = below(4) == 0 ? 21 : 12 + below(19);
-	u64 unit = 1ULL << shift, maxk, k;
+	u64 unit = 1ULL << shift, maxk, k, align;
+
+	/* Tables the C handles although no firmware makes them (yet): units
+	 * that are page multiples but not powers of two. */
+	if (!below(6))
+		unit = 4096ULL * (below(2) ? 3 + 2 * below(1000) : 3 * 512);
 
 	switch (below(16)) {
 	case 0:  t->size = 0; break;
@@ -378,15 +392,17 @@ static void gen_valid(struct tbl *t)
 	t->unit = unit;
 	t->nbits = t->size * BITS_PER_BYTE;
 	t->span = t->nbits * unit;
-	maxk = (U64_MAX - t->span) >> shift;
+	/* phys_base unit aligned, or only page aligned (the C handles both). */
+	align = below(4) ? unit : 4096;
+	maxk = (U64_MAX - t->span) / align;
 	switch (below(8)) {
 	case 0:  k = 0; break;
 	case 1:  k = below(64); break;
 	case 6:  k = maxk - below(4); break;
 	case 7:  k = below(maxk + 1); break;
-	default: k = below((1ULL << 52) >> shift); break;
+	default: k = below((1ULL << 52) / align); break;
 	}
-	t->base = k << shift;
+	t->base = k * align;
 	t->end = t->base + t->span;
 	t->words = (t->nbits + BITS_PER_LONG - 1) / BITS_PER_LONG;
 	t->bad = 0;
@@ -404,14 +420,14 @@ static void make_bad(struct tbl *t, int bad)
 		break;
 	case 2:
 		do
-			t->unit = below(4) ? 4096 * (3 + 2 * below(1000)) : (u32)rnd();
-		while (!t->unit || !(t->unit & (t->unit - 1)));
+			t->unit = below(4) ? 4096 * (1 + below(1000)) + 1 + below(4095) : (u32)rnd();
+		while (t->unit < 4096 || !(t->unit % 4096));
 		break;
 	case 3:
 		t->unit = 1U << below(12);
 		break;
 	case 4:
-		t->base += 1 + below(t->unit - 1);
+		t->base += 1 + below(4095);
 		break;
 	case 5:
 		unit = t->unit;
@@ -419,7 +435,7 @@ static void make_bad(struct tbl *t, int bad)
 		case 0:  t->size = (U64_MAX >> 3) + 1 + below(1ULL << 60); break;	/* size * 8 */
 		case 1:  t->size = U64_MAX / (8 * unit) + 1 + below(1 << 20); break;	/* * unit */
 		default:											/* + base */
-			t->base = (U64_MAX - below(1ULL << 40)) & ~(unit - 1);
+			t->base = (U64_MAX - below(1ULL << 40)) & ~4095ULL;
 			t->size = (U64_MAX - t->base) / (8 * unit) + 1 + below(16);
 			break;
 		}
@@ -510,7 +526,7 @@ static u64 pick_size(const struct tbl *t, u64 start)
 	case 7:  return -start + below(2 * u);			/* wraps to a small end */
 	case 8:  return t->end - start;				/* ends at the bitmap end */
 	case 9:  return t->base - start;			/* ends at phys_base */
-	case 10: return ((start + u - 1) & ~(u - 1)) + k * u - start;	/* unit-aligned end */
+	case 10: return t->base + (start - t->base + u - 1) / u * u + k * u - start; /* unit end */
 	case 11: return -u - start;				/* end 2^64 - unit */
 	case 12: return below(2 * t->span + 1);
 	case 13:	/* end in a later unit at an offset <= start's (E2) */
@@ -521,15 +537,21 @@ static u64 pick_size(const struct tbl *t, u64 start)
 
 /* ---- expected differences (see expected-differences) ---- */
 
+/* The C's end after 948a013a54c4: PAGE_ALIGN(start + size), wrapping. */
+static u64 c_end(u64 start, u64 size)
+{
+	return (start + size + 4095) & ~4095ULL;
+}
+
 /* E1: the C's guard `end += unit_size` wraps to 0. */
 static bool is_e1(const struct tbl *t, u64 start, u64 size)
 {
-	u64 end = start + size, off;
+	u64 end = c_end(start, size), off;
 
 	if (end < t->base)
 		return false;
 	off = end - t->base;
-	return !(off & (t->unit - 1)) && off > U64_MAX - t->unit;
+	return !(off % t->unit) && off > U64_MAX - t->unit;
 }
 
 /*
@@ -539,10 +561,11 @@ static bool is_e1(const struct tbl *t, u64 start, u64 size)
  */
 static bool is_e2(const struct tbl *t, u64 start, u64 size, u64 *astart)
 {
-	u64 end = start + size, u = t->unit, s, e;
+	u64 end = c_end(start, size), u = t->unit, s, e;
 
 	if (end < t->base || is_e1(t, start, size))
 		return false;
+	start &= ~4095ULL;
 	s = (start < t->base ? t->base : start) - t->base;
 	e = end - t->base;
 	if (!(e % u))
@@ -551,7 +574,7 @@ static bool is_e2(const struct tbl *t, u64 start, u64 size, u64 *astart)
 		e = t->span;
 	if (s >= e || !(e % u) || e % u > s % u)
 		return false;
-	*astart = t->base + (s & ~(u - 1));
+	*astart = t->base + s / u * u;
 	return true;
 }
 
@@ -561,7 +584,6 @@ static struct {
 } st;
 static bool verbose;
 static u64 seed = 0x5eed0002;
-static bool bad_reported;	/* the Rust reported a bad table in this process */
 
 enum op { OP_ACCEPT, OP_CONTAINS, OP_PFN };
 static const char *op_name[] = { "accept_memory", "range_contains_unaccepted_memory",
@@ -662,18 +684,22 @@ static struct efi_unaccepted_memory *guarded_header(const struct tbl *t)
 }
 
 /*
- * Whether @log is the glue's one report of the bad table @t:
- * "efi: unaccepted memory table ignored: <reason> (unit_size 0x..,
- * phys_base 0x.., size 0x..)" with the reason of its kind.
+ * Whether @log is the glue's report of the bad table @t:
+ * "efi: unusable unaccepted memory table: <reason> (unit_size 0x..,
+ * phys_base 0x.., size 0x..)" with the reason of its kind, which names the
+ * field.
  */
 static bool is_bad_report(const char *log, const struct tbl *t)
 {
 	static const char *const reason[] = {
-		"", "unit_size is 0", "is not a power of two",
-		"is smaller than the page size", "is not aligned to unit_size",
+		"", "unit_size is 0", "is not a multiple of the page size",
+		"is smaller than the page size", "is not aligned to the page size",
 		"ends beyond the 64-bit address space",
 	};
-	static const char prefix[] = "efi: unaccepted memory table ignored: ";
+	static const char *const field[] = {
+		"", "unit_size", "unit_size", "unit_size", "phys_base", "size",
+	};
+	static const char prefix[] = "efi: unusable unaccepted memory table: ";
 	char hdr[128];
 	const char *nl = strchr(log, '\n');
 
@@ -681,20 +707,23 @@ static bool is_bad_report(const char *log, const struct tbl *t)
 	snprintf(hdr, sizeof(hdr), " (unit_size 0x%" PRIx32 ", phys_base 0x%" PRIx64
 		 ", size 0x%" PRIx64 ")\n", (u32)t->unit, t->base, t->size);
 	return !strncmp(log, prefix, sizeof(prefix) - 1) && nl && !nl[1] &&
-	       strstr(log, reason[t->bad]) && strlen(log) > strlen(hdr) &&
+	       strstr(log, reason[t->bad]) &&
+	       !strncmp(log + sizeof(prefix) - 1, field[t->bad], strlen(field[t->bad])) && strlen(log) > strlen(hdr) &&
 	       !strcmp(log + strlen(log) - strlen(hdr), hdr);
 }
 
 /*
- * One Rust call on a bad table: it must take no lock, accept nothing and
- * log nothing, except for the very first call on a bad table in this
- * process, which must log exactly the report of @t.  Returns an error.
+ * One Rust call on a bad table: it must take no lock and accept nothing,
+ * and fail loudly: log exactly the report of @t and call
+ * efi_unaccepted_table_unusable() (which panics in the kernel; here, as in
+ * a KUnit test, it returns), once.  Returns an error.
  */
 static const char *bad_call(const struct tbl *t, enum op op, u64 a, u64 b)
 {
 	const char *log;
 
 	stub_error = NULL;
+	ab_panics = 0;
 	if (op == OP_ACCEPT)
 		rs_accept(a, b);
 	else if (op == OP_CONTAINS && rs_contains(a, b))
@@ -708,13 +737,11 @@ static const char *bad_call(const struct tbl *t, enum op op, u64 a, u64 b)
 	if (rs.irqsaves || rs.touches || locks_held || irqs_off)
 		return "bad table: Rust took the lock";
 	log = rs_log();
-	if (!bad_reported) {
-		bad_reported = true;
-		if (!is_bad_report(log, t))
-			return *log ? "bad table: wrong report" : "bad table: not reported";
-	} else if (*log) {
-		return "bad table: reported again";
-	}
+	if (!is_bad_report(log, t))
+		return *log ? "bad table: wrong report" : "bad table: not reported";
+	if (ab_panics != 1)
+		return ab_panics ? "bad table: efi_unaccepted_table_unusable() called more than once"
+				 : "bad table: efi_unaccepted_table_unusable() not called";
 	return NULL;
 }
 
@@ -969,10 +996,10 @@ static u64 run_huge(void)
 }
 
 /*
- * The glue reports a bad table once per boot, so each kind of bad table is
- * checked in a child process of its own: the first of several calls
- * (accept, query, pfn, accept) must log exactly the report naming the
- * table's reason, the others nothing.  Returns the number of failures.
+ * Each kind of bad table, in a child process of its own (a fresh glue):
+ * every one of several calls (accept, query, pfn, accept) must log exactly
+ * the report naming the field and the reason, and call
+ * efi_unaccepted_table_unusable() once.  Returns the number of failures.
  */
 static u64 check_bad_reports(void)
 {
@@ -1014,7 +1041,7 @@ static u64 check_bad_reports(void)
 			failures++;
 		}
 	}
-	printf("bad-table reports: %" PRIu64 " of 5 kinds reported once with their reason\n",
+	printf("bad-table reports: %" PRIu64 " of 5 kinds fail loudly at every use, naming the field\n",
 	       5 - failures);
 	return failures;
 }

@@ -60,6 +60,7 @@ mod c_side {
         // SAFETY: Serialised by GLUE, per the caller's guarantee.
         unsafe {
             TABLE = table;
+            UNUSABLE = 0;
             (*addr_of_mut!(CALLS)).clear();
             let head = addr_of_mut!(efi_accepting_list);
             (*head).next = head;
@@ -155,6 +156,22 @@ mod c_side {
         unsafe { TABLE }
     }
 
+    /// `efi_unaccepted_table_unusable()` calls since the table was installed.
+    static mut UNUSABLE: u32 = 0;
+
+    /// How often the glue declared the installed table unusable.
+    pub fn unusable() -> u32 {
+        // SAFETY: Serialised by GLUE.
+        unsafe { UNUSABLE }
+    }
+
+    /// The kernel's panics; here it counts, as under a KUnit static stub.
+    #[no_mangle]
+    extern "C" fn efi_unaccepted_table_unusable() {
+        // SAFETY: Serialised by GLUE.
+        unsafe { UNUSABLE += 1 };
+    }
+
     #[no_mangle]
     extern "C" fn arch_accept_memory(start: u64, end: u64) {
         // SAFETY: Serialised by GLUE.
@@ -212,8 +229,11 @@ fn validation() {
         Err(TableError::UnitSizeZero)
     );
     assert_eq!(
-        UnacceptedTable::new(3 << 12, 0, 8, PAGE),
-        Err(TableError::UnitSizeNotPowerOfTwo { unit_size: 3 << 12 })
+        UnacceptedTable::new((3 << 12) + 512, 0, 8, PAGE),
+        Err(TableError::UnitSizeNotPageMultiple {
+            unit_size: (3 << 12) + 512,
+            page_size: PAGE
+        })
     );
     assert_eq!(
         UnacceptedTable::new(2048, 0, 8, PAGE),
@@ -223,12 +243,18 @@ fn validation() {
         })
     );
     assert_eq!(
-        UnacceptedTable::new(M2 as u32, PAGE, 8, PAGE),
-        Err(TableError::PhysBaseMisaligned {
-            phys_base: PAGE,
-            unit_size: M2 as u32
+        UnacceptedTable::new(M2 as u32, PAGE + 8, 8, PAGE),
+        Err(TableError::PhysBaseNotPageAligned {
+            phys_base: PAGE + 8,
+            page_size: PAGE
         })
     );
+    // What the C handles is taken: a page multiple that is not a power of
+    // two, a phys_base that is page but not unit aligned.
+    let t = UnacceptedTable::new(3 << 12, 0, 8, PAGE).unwrap();
+    assert_eq!((t.unit_size(), t.bitmap_end()), (3 << 12, 64 * (3 << 12)));
+    let t = UnacceptedTable::new(M2 as u32, BASE + PAGE, 8, PAGE).unwrap();
+    assert_eq!(t.bitmap_end(), BASE + PAGE + 64 * M2);
     // size * 8 overflows, size * 8 * unit overflows, phys_base + span does.
     for (base, size) in [(0, u64::MAX / 4), (0, 1 << 40), (1 << 63, 1 << 30)] {
         assert_eq!(
@@ -252,6 +278,56 @@ fn validation() {
     assert!(!TableError::UnitSizeZero.to_string().is_empty());
 }
 
+/// A header the C cannot survive makes every use fail loudly (the kernel
+/// panics in `efi_unaccepted_table_unusable()`; here it returns), and
+/// nothing is accepted or found.
+#[test]
+fn bad_table_fails_loudly() {
+    for (unit, base, size) in [
+        (0u64, BASE, 8u64),
+        (2048, BASE, 8),
+        (PAGE + 512, BASE, 8),
+        (M2, BASE + 8, 8),
+        (M2, u64::MAX - 2 * M2 + 1 - (PAGE - 1), 1),
+    ] {
+        let mut raw = [1 | (unit << 32), base, size, u64::MAX];
+        let _serial = c_side::GLUE.lock().unwrap_or_else(|e| e.into_inner());
+        // SAFETY: GLUE is held; `raw` outlives the calls.
+        unsafe {
+            c_side::install(raw.as_mut_ptr().cast());
+            unaccepted_ab_rs::unaccepted_memory_rust::accept_memory(base, M2 as usize);
+            assert_eq!(c_side::unusable(), 1, "unit {unit:#x} base {base:#x}");
+            assert!(c_side::calls().is_empty());
+            assert!(
+                !unaccepted_ab_rs::unaccepted_memory_rust::range_contains_unaccepted_memory(
+                    base,
+                    M2 as usize
+                )
+            );
+            assert_eq!(c_side::unusable(), 2);
+            c_side::install(std::ptr::null_mut());
+        }
+        assert_eq!(raw[3], u64::MAX, "the bitmap was written");
+    }
+}
+
+/// Page multiples that are not powers of two, and a phys_base that is only
+/// page aligned, are handled by division, exactly as the C does.
+#[test]
+fn non_power_of_two_units() {
+    let u = 3 * PAGE;
+    let base = BASE + PAGE;
+    let t = UnacceptedTable::new(u as u32, base, 8, PAGE).unwrap();
+    let mut bm = vec![usize::MAX];
+    // Units 1 and 2 (guard): [base + u, base + 3u).
+    assert_eq!(accept(&t, &mut bm, base + u, u), [(base + u, base + 3 * u)]);
+    assert_eq!(bm[0], !6);
+    // Inside unit 4, ending inside its last page: guard unit 5 too.
+    assert_eq!(accept(&t, &mut bm, base + 4 * u + 100, u - 200), [(base + 4 * u, base + 6 * u)]);
+    assert!(t.range_contains_unaccepted_memory(&bm, base + 2 * u, 2 * u));
+    assert!(!t.range_contains_unaccepted_memory(&bm, base + u, PAGE));
+}
+
 #[test]
 fn accept_edges() {
     let (t, mut bm) = table64();
@@ -262,17 +338,25 @@ fn accept_edges() {
     assert_eq!(accept(&t, &mut bm, unit(0), 2 * M2), [(unit(2), unit(3))]);
     // Unaligned end: no guard unit.
     assert_eq!(accept(&t, &mut bm, unit(3) + 5, M2), [(unit(3), unit(5))]);
+    // Ending inside unit 5's last page: the range is widened to whole
+    // pages first, so its end is unit aligned and the guard unit is
+    // accepted (upstream 948a013a54c4; without it, [5, 6) only).
     assert_eq!(
         accept(&t, &mut bm, unit(5) + 5, M2 - 10),
-        [(unit(5), unit(6))]
+        [(unit(5), unit(7))]
     );
     // Size 0 accepts the unit holding start (aligned or not).
-    assert_eq!(accept(&t, &mut bm, unit(6), 0), [(unit(6), unit(7))]);
-    assert_eq!(accept(&t, &mut bm, unit(7) + PAGE, 0), [(unit(7), unit(8))]);
+    assert_eq!(accept(&t, &mut bm, unit(7), 0), [(unit(7), unit(8))]);
+    assert_eq!(accept(&t, &mut bm, unit(8) + PAGE, 0), [(unit(8), unit(9))]);
     // A range ending exactly at phys_base accepts unit 0 as its guard;
     // one ending below it is ignored before the lock.
     let (t, mut bm) = table64();
-    assert_eq!(t.accept_memory_range(0, BASE - 1), None);
+    assert_eq!(t.accept_memory_range(0, BASE - PAGE), None);
+    // (One byte below phys_base ends there once widened to whole pages.)
+    assert_eq!(
+        t.accept_memory_range(0, BASE - 1),
+        Some(AcceptRange { start: 0, end: 1 })
+    );
     assert_eq!(accept(&t, &mut bm, 0, BASE), [(unit(0), unit(1))]);
     // Across the start and the end of the bitmap: clamped.
     assert_eq!(accept(&t, &mut bm, 0, BASE + 3 * M2), [(unit(1), unit(4))]);
@@ -290,7 +374,7 @@ fn accept_edges() {
     bm[0] = usize::MAX;
     bm[0] &= !(1 << 10 | 1 << 11 | 1 << 20);
     assert_eq!(
-        accept(&t, &mut bm, unit(8), 16 * M2 - 1),
+        accept(&t, &mut bm, unit(8), 16 * M2 - PAGE - 1),
         [
             (unit(8), unit(10)),
             (unit(12), unit(20)),
@@ -305,7 +389,7 @@ fn accept_wrap() {
     // start + size wraps: the wrapped end is used, as in the C.
     assert_eq!(
         t.accept_memory_range(unit(10), u64::MAX - M2),
-        Some(AcceptRange { start: 10, end: 9 })
+        Some(AcceptRange { start: 10, end: 10 })
     );
     assert!(accept(&t, &mut bm, unit(10), u64::MAX - M2).is_empty());
     // Wrapping to below phys_base: nothing, before the lock.
@@ -330,14 +414,19 @@ fn contains() {
     let (t, mut bm) = table64();
     bm[0] = 1 << 1;
     // Unit 1 only.
-    assert!(!t.range_contains_unaccepted_memory(&bm, unit(0), M2 - 1));
+    assert!(!t.range_contains_unaccepted_memory(&bm, unit(0), M2 - PAGE));
+    // Ending inside unit 0's last page: the page is whole, so its end is
+    // unit aligned and the guard unit (1) counts (948a013a54c4).
+    assert!(t.range_contains_unaccepted_memory(&bm, unit(0), M2 - 1));
+    assert!(t.range_contains_unaccepted_memory(&bm, unit(0) + 5, M2 - PAGE - 4));
     // Aligned end: the guard unit (1) counts.
     assert!(t.range_contains_unaccepted_memory(&bm, unit(0), M2));
     assert!(t.range_contains_unaccepted_memory(&bm, unit(1) + 7, 1));
     // Size 0 at unit 1, and a range ending exactly at unit 1's start.
     assert!(t.range_contains_unaccepted_memory(&bm, unit(1), 0));
     assert!(t.range_contains_unaccepted_memory(&bm, 0, unit(1)));
-    assert!(!t.range_contains_unaccepted_memory(&bm, 0, unit(1) - 1));
+    assert!(!t.range_contains_unaccepted_memory(&bm, 0, unit(1) - PAGE));
+    assert!(t.range_contains_unaccepted_memory(&bm, 0, unit(1) - 1));
     assert!(!t.range_contains_unaccepted_memory(&bm, unit(2), M2 - 1));
     // The C misses unit 1 here: it steps from offset 1.5 MiB to 3.5 MiB,
     // which is past the end 2.5 MiB, although [2 MiB, 2.5 MiB) is in unit 1.
@@ -349,7 +438,8 @@ fn contains() {
     // The last unit, with the guard clamped away.
     bm[0] = 1 << 63;
     assert!(t.range_contains_unaccepted_memory(&bm, unit(63), M2));
-    assert!(!t.range_contains_unaccepted_memory(&bm, unit(62), M2 - 1));
+    assert!(!t.range_contains_unaccepted_memory(&bm, unit(62), M2 - PAGE));
+    assert!(t.range_contains_unaccepted_memory(&bm, unit(62), M2 - 1));
     // pfn form: page 0 of unit 63, a page overflowing 64 bits.
     assert!(t.pfn_is_unaccepted_memory(&bm, unit(63) >> 12, 12));
     assert!(!t.pfn_is_unaccepted_memory(&bm, unit(62) >> 12, 12));
@@ -432,7 +522,9 @@ fn bitmap_bounds() {
 /// size 0 is accepted as its unit but contains nothing, as in the C).
 fn model_units(t: &UnacceptedTable, start: u64, size: u64) -> Option<(u64, u64, bool)> {
     let (u, base) = (t.unit_size() as u128, t.phys_base() as u128);
-    let end = start.wrapping_add(size) as u128;
+    // 948a013a54c4: whole pages first, wrapping as the C's PAGE_ALIGN().
+    let end = (start.wrapping_add(size).wrapping_add(PAGE - 1) & !(PAGE - 1)) as u128;
+    let start = start & !(PAGE - 1);
     if end < base {
         return None;
     }
@@ -453,9 +545,17 @@ fn bit(bm: &[usize], i: u64) -> bool {
 fn random_against_model() {
     let mut rng = Rng(0x5eed_0002);
     for _ in 0..2000 {
-        let unit = PAGE << rng.below(19);
+        // Powers of two, and page multiples that are not (the C takes both).
+        let unit = match rng.below(4) {
+            0 => PAGE * (3 + 2 * rng.below(600)),
+            _ => PAGE << rng.below(19),
+        };
         let size = 1 + rng.below(40);
-        let base = rng.below(1 << 20) * unit;
+        // Unit aligned, or only page aligned.
+        let base = match rng.below(3) {
+            0 => rng.below(1 << 28) * PAGE,
+            _ => rng.below(1 << 20) * unit,
+        };
         let t = UnacceptedTable::new(unit as u32, base, size, PAGE).unwrap();
         let mut bm: Vec<usize> = (0..t.bitmap_words()).map(|_| rng.next() as usize).collect();
         let tail = bm.clone();
@@ -469,6 +569,8 @@ fn random_against_model() {
             let size = match rng.below(4) {
                 0 => rng.below(4) * unit,
                 1 => rng.below(8 * unit),
+                // Ending inside the last page of a unit (948a013a54c4).
+                3 if rng.below(2) == 0 => rng.below(4) * unit + unit - 1 - rng.below(PAGE - 1),
                 2 => rng.next(),
                 _ => 0,
             };

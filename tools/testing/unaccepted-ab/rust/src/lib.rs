@@ -14,7 +14,7 @@
 //!
 //! The only other item is [`ab_rs_table_error`], which lets the driver check
 //! that every bad table it generates is rejected for the documented reason:
-//! the glue reports a bad table only once per boot (here: per process).
+//! the glue's report names only the field.
 //!
 //! Built with overflow checks, debug assertions and `panic = "abort"`, so a
 //! panic anywhere in the glue or the pure module ends the run.
@@ -28,9 +28,9 @@ pub mod unaccepted_memory_rust;
 use unaccepted_memory_rust::unaccepted_memory_bitmap::{TableError, UnacceptedTable};
 
 /// 0 if the header at `hdr` is one the glue accepts, else the code of the
-/// [`TableError`] it is rejected for (1: `unit_size` 0, 2: not a power of
-/// two, 3: below a page, 4: `phys_base` misaligned, 5: bitmap end
-/// overflows), as `main.c` numbers them.
+/// [`TableError`] it is rejected for (1: `unit_size` 0, 2: not a page
+/// multiple, 3: below a page, 4: `phys_base` not page aligned, 5: bitmap
+/// end overflows), as `main.c` numbers them.
 ///
 /// # Safety
 ///
@@ -42,9 +42,9 @@ pub unsafe extern "C" fn ab_rs_table_error(hdr: *const bindings::efi_unaccepted_
     match UnacceptedTable::new(hdr.unit_size, hdr.phys_base, hdr.size, PAGE_SIZE as u64) {
         Ok(_) => 0,
         Err(TableError::UnitSizeZero) => 1,
-        Err(TableError::UnitSizeNotPowerOfTwo { .. }) => 2,
+        Err(TableError::UnitSizeNotPageMultiple { .. }) => 2,
         Err(TableError::UnitSizeBelowPage { .. }) => 3,
-        Err(TableError::PhysBaseMisaligned { .. }) => 4,
+        Err(TableError::PhysBaseNotPageAligned { .. }) => 4,
         Err(TableError::BitmapEndOverflow { .. }) => 5,
     }
 }

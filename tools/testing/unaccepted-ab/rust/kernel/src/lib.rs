@@ -123,6 +123,8 @@ pub mod bindings {
         pub fn accept_memory(start: phys_addr_t, size: ffi::c_ulong);
         pub fn range_contains_unaccepted_memory(start: phys_addr_t, size: ffi::c_ulong) -> bool;
         pub fn unaccepted_memory_vmcore_pfn_is_ram(cb: *mut vmcore_cb, pfn: ffi::c_ulong) -> bool;
+        /// `unaccepted_memory_rust.h`, defined in `unaccepted_memory_state.c`.
+        pub fn efi_unaccepted_table_unusable();
     }
 
     // The helpers, as rust/Makefile's sed rewrites the generated bindings.
@@ -156,7 +158,7 @@ pub mod page {
 
 /// `kernel::prelude`: the items the glue takes from it.
 pub mod prelude {
-    pub use crate::{pr_err, pr_info, pr_warn};
+    pub use crate::{pr_emerg, pr_err, pr_info, pr_warn};
 }
 
 /// Host printing behind the `pr_*!` stand-ins: the kernel log is a buffer
@@ -208,6 +210,12 @@ pub mod print {
 /// kernel's macro finds the crate root's (here the glue is a module).
 #[macro_export]
 macro_rules! pr_err {
+    ($($arg:tt)+) => { $crate::print::log(__LOG_PREFIX, format_args!($($arg)+)) };
+}
+
+/// `pr_emerg!`.
+#[macro_export]
+macro_rules! pr_emerg {
     ($($arg:tt)+) => { $crate::print::log(__LOG_PREFIX, format_args!($($arg)+)) };
 }
 
