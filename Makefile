@@ -20,12 +20,12 @@ APPEND   ?=
 MATRIX   ?= check
 export KDIR MEM SMP APPEND MATRIX
 
-.PHONY: help deps tree config build kernels initramfs boot ab check \
+.PHONY: help deps tree config build kernels initramfs boot ab sim check \
 	host-test fmt clippy fresh-check mutants clean distclean
 
 help:
 	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
-	@echo "Other targets: deps tree config build boot kernels host-test fmt clippy"
+	@echo "Other targets: deps tree config build boot kernels sim host-test fmt clippy"
 	@echo "               fresh-check mutants clean"
 	@echo "Variables: KDIR= VARIANT=c|rust|stock MEM=1G SMP=2 APPEND='...' MATRIX=check|full|kexec"
 
@@ -57,6 +57,13 @@ boot: build
 
 ab: kernels
 	@scripts/bootmem_ab.py ab
+
+# Simulated unaccepted memory: C and Rust, lazy and eager, at 1G/4G/8G
+# (SIM_SIZES=, SIM_BOOTS=, SIM_BASE=, SIM_DELAY_US=).
+sim: tree
+	@scripts/kbuild.sh build c $(KDIR)
+	@scripts/kbuild.sh build rust $(KDIR)
+	@scripts/bootmem_ab.py sim
 
 check: tree
 	@scripts/check.sh

@@ -5,6 +5,8 @@
   bootmem_ab.py initramfs            build build/initramfs.cpio
   bootmem_ab.py boot VARIANT         boot one variant, check it
   bootmem_ab.py ab                   boot both, print the table, compare
+  bootmem_ab.py sim                  simulated unaccepted memory: lazy vs
+                                     eager, C vs Rust (make sim)
 
 A boot passes when QEMU powers off by itself before the timeout, the
 tree's own tools/testing/kunit/kunit.py parses the KTAP with no failed or
@@ -51,6 +53,9 @@ BAD_PATTERNS = [
         r"Kernel panic", r"general protection fault", r"UBSAN:",
         r"possible circular locking", r"INFO: task .* blocked",
         r"rust_panic|panicked at",
+        # Simulated unaccepted memory: a double accept, a page used
+        # before it was accepted, an accept of part of a unit.
+        r"efi_unaccepted_sim: .*(twice|before it was accepted|not whole units)",
     )
 ]
 EXPECT_BEGIN = "bootmem-rs: expected WARNING begin"
@@ -63,12 +68,23 @@ INIT_SCRIPT = r"""#!/bin/busybox sh
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t proc proc /proc
+# init's first line: seconds since the kernel started (make sim).
+echo "bootmem-rs: init start $(cut -d' ' -f1 /proc/uptime)"
 mount -t sysfs sysfs /sys
+sim=/sys/kernel/debug/efi_unaccepted_sim
+if grep -q efi_unaccepted_sim= /proc/cmdline; then
+	mount -t debugfs debugfs /sys/kernel/debug
+	sed 's/^/bootmem-rs: sim at init: /' $sim
+fi
 # Keep late kernel messages (clocksource, ...) out of the dump.
 echo 1 > /proc/sys/kernel/printk
 echo "=== bootmem-rs state begin ==="
 echo "--- meminfo"
-grep -E '^(MemTotal|MemFree):' /proc/meminfo
+grep -E '^(MemTotal|MemFree|Unaccepted):' /proc/meminfo
+if [ -r $sim ]; then
+	echo "--- unaccepted-sim"
+	cat $sim
+fi
 echo "--- iomem"
 cat /proc/iomem
 echo "--- efi-runtime-map"
@@ -524,7 +540,94 @@ def observables(lines):
             fmt(r) for r in dump["reserved"] if outside(r)]
         obs["memblock RSRV_KERN regions"] = [
             fmt(r) for r in dump["reserved"] if r[3] & 0x20]
+    obs.update(sim_observables(lines, meminfo))
     return obs
+
+
+def sim_counters(lines, prefix):
+    """{name: int} of the efi_unaccepted_sim counters in lines starting
+    with prefix (stripped)."""
+    out = {}
+    for raw in lines:
+        line = raw.strip()
+        if line.startswith(prefix):
+            k, _, v = line[len(prefix):].strip().partition(" ")
+            if v.strip().lstrip("-").isdigit():
+                out[k] = int(v)
+    return out
+
+
+SIM_INIT = "bootmem-rs: sim at init: "
+SIM_ROWS = (("units_accepted", "sim: units accepted by the end"),
+            ("double_accepts", "sim: double accepts"),
+            ("use_before_accept", "sim: pages used before accept"),
+            ("bad_ranges", "sim: partial-unit accepts"))
+
+
+def unaccepted_table(lines):
+    """(table address, reserved [start, end)) of the unaccepted memory
+    table: efi: ... Unaccepted=0x.. and the memblock=debug line of
+    reserve_unaccepted()'s memblock_reserve()."""
+    addr, rsv = None, None
+    for raw in lines:
+        line = strip_ts(raw)
+        m = re.search(r"\bUnaccepted=(0x[0-9a-f]+)", line)
+        if m and line.startswith("efi:"):
+            addr = int(m.group(1), 16)
+        m = re.search(r"memblock_reserve: \[(0x[0-9a-f]+)-(0x[0-9a-f]+)\] reserve_unaccepted", line)
+        if m:
+            rsv = (int(m.group(1), 16), int(m.group(2), 16) + 1)
+    return addr, rsv
+
+
+def sim_observables(lines, meminfo):
+    """Rows of a boot with simulated unaccepted memory (none otherwise)."""
+    end = section(lines, "unaccepted-sim")
+    if not end:
+        return {}
+    obs = {}
+    at_init = sim_counters(lines, SIM_INIT)
+    at_end = sim_counters(end, "")
+    obs["sim: units accepted by init"] = at_init.get("units_accepted")
+    for key, row in SIM_ROWS:
+        obs[row] = at_end.get(key)
+    obs["Unaccepted at the end (kB)"] = meminfo.get("Unaccepted")
+    addr, rsv = unaccepted_table(lines)
+    obs["unaccepted table reserved"] = (
+        None if rsv is None else f"[{rsv[0]:#x}-{rsv[1]:#x}) for a table at "
+        + (f"{addr:#x}" if addr is not None else "?"))
+    return obs
+
+
+def sim_problems(obs, lines):
+    """What a boot with simulated unaccepted memory must never show."""
+    problems = []
+    for _, row in SIM_ROWS[1:]:
+        if obs.get(row):
+            problems.append(f"{row}: {obs[row]}")
+    if obs.get("sim: units accepted by the end") in (None, 0):
+        problems.append("sim: nothing was accepted (is the simulation on?)")
+    # The whole page range under the table must be reserved (0862438c9048):
+    # the simulated table straddles a page boundary on purpose.
+    addr, rsv = unaccepted_table(lines)
+    if addr is None or rsv is None:
+        problems.append("sim: no unaccepted table address or reservation in the log")
+    else:
+        # struct efi_unaccepted_memory: 24 bytes, then the bitmap.
+        size = None
+        for raw in lines:
+            m = re.search(r"efi_unaccepted_sim: (\d+) units of", strip_ts(raw))
+            if m:
+                size = (int(m.group(1)) + 7) // 8
+        if size is not None:
+            first = addr // PAGE * PAGE
+            last = (addr + 24 + size + PAGE - 1) // PAGE * PAGE
+            if not (rsv[0] <= first and rsv[1] >= last):
+                problems.append(f"sim: the table [{addr:#x}, {addr + 24 + size:#x}) is not "
+                                f"covered by its reservation [{rsv[0]:#x}, {rsv[1]:#x})")
+            if first // PAGE == (addr + 24 + size - 1) // PAGE:
+                problems.append("sim: the table does not straddle a page boundary")
+    return problems
 
 
 # "Memory: available" is not in the ledger: it is nr_free_pages() when the
@@ -762,6 +865,8 @@ def analyse(variant, lines, path, results, pname, required, end=POWER_DOWN,
                 record(results, f"kunit {variant} {pname} {label}{name}.{case}",
                        st == "pass", "" if st == "pass" else st)
     obs = observables(lines)
+    if any(k.startswith("sim: ") for k in obs):
+        problems += sim_problems(obs, lines)
     for key, why in required.items():
         if key in not_required:
             continue
@@ -873,10 +978,18 @@ NOFREE = ("EFI boot services freed",)
 # second kernel is checked with REQUIRED_2ND and FORBIDDEN_2ND and
 # compared as "2nd kernel: ..." rows.
 KEXEC_POINT = dict(name="q35-1G-smp2-kexec", mem="1G", smp=2, kexec=True)
+# Simulated unaccepted memory (CONFIG_EFI_UNACCEPTED_MEMORY_SIM): the EFI
+# stub treats conventional memory above 256 MiB as unaccepted, so the real
+# lazy paths run, with the simulated accept's checks.  C and Rust only:
+# stock 6.12 has no simulation (it would boot a different machine).
+SIM_BASE = os.environ.get("SIM_BASE") or "256M"
+SIM_POINT = dict(name="q35-1G-smp2-sim-lazy", mem="1G", smp=2, sim=True,
+                 append=f"efi_unaccepted_sim={SIM_BASE} accept_memory=lazy")
 MATRIX = {
     "check": [
         dict(name="q35-1G-smp2", mem="1G", smp=2),
         KEXEC_POINT,
+        SIM_POINT,
     ],
     "full": [
         dict(name="q35-1G-smp2", mem="1G", smp=2),
@@ -907,9 +1020,14 @@ MATRIX = {
         dict(name="q35-2G-smp1-memmap", mem="2G", smp=1,
              append="memmap=1M$0x7e200000"),
         KEXEC_POINT,
+        SIM_POINT,
+        dict(SIM_POINT, name="q35-4G-smp2-sim-eager", mem="4G",
+             append=f"efi_unaccepted_sim={SIM_BASE} accept_memory=eager"),
     ],
     # The kexec point alone (make ab MATRIX=kexec).
     "kexec": [KEXEC_POINT],
+    # The simulated unaccepted memory point alone (make ab MATRIX=sim).
+    "sim": [SIM_POINT],
 }
 
 
@@ -1006,7 +1124,8 @@ def cmd_ab(args):
         expected = for_point(expected_all, point["name"])
         expected_stock = for_point(expected_stock_all, point["name"])
         runs = {}
-        for v in variants:
+        pvariants = [v for v in variants if not (v == "stock" and point.get("sim"))]
+        for v in pvariants:
             runs[v] = boot_and_check(v, mem, int(smp), append, results,
                                      image=images[v], point=point)
         c, r = runs["c"], runs["rust"]
@@ -1017,13 +1136,13 @@ def cmd_ab(args):
             f"{', then kexec_file_load() of the same kernel' if point.get('kexec') else ''}"
             "; images padded to one length and SizeOfImage ==")
         w, cw = 40, 22
-        head = f"{'':{w}} " + (f"{'stock 6.12':>{cw}} " if stock else "")
+        head = f"{'':{w}} " + (f"{'stock 6.12':>{cw}} " if "stock" in runs else "")
         log(head + f"{'C':>{cw}} {'Rust':>{cw}}  C vs Rust"
-            + ("  |  stock vs C" if stock else ""))
-        failed |= not compare_kernel(results, point["name"], runs, variants,
+            + ("  |  stock vs C" if "stock" in runs else ""))
+        failed |= not compare_kernel(results, point["name"], runs, pvariants,
                                      expected, expected_stock)
-        summary.append((point["name"], {v: runs[v]["obs"] for v in variants},
-                        {v: not runs[v]["problems"] for v in variants}))
+        summary.append((point["name"], {v: runs[v]["obs"] for v in pvariants},
+                        {v: not runs[v]["problems"] for v in pvariants}))
         if point.get("kexec"):
             seconds = {v: runs[v]["second"] for v in variants}
             failed |= not compare_kernel(results, point["name"], seconds, variants,
@@ -1031,9 +1150,9 @@ def cmd_ab(args):
             summary.append((point["name"] + " (2nd)",
                             {v: seconds[v]["obs"] for v in variants},
                             {v: not seconds[v]["problems"] for v in variants}))
-        walls = " ".join(f"{runs[v]['wall']:.1f}s" for v in variants)
+        walls = " ".join(f"{runs[v]['wall']:.1f}s" for v in pvariants)
         log(f"{'boot wall time':{w}} {walls}  (ratio Rust/C {r['wall'] / c['wall']:.2f})")
-        for v in variants:
+        for v in pvariants:
             for p in runs[v]["problems"]:
                 log(f"{v}: FAIL: {p}")
                 failed = True
@@ -1053,7 +1172,8 @@ def cmd_ab(args):
                 kept = o.get("boot services regions kept (K)")
                 return (f"{freed} {kern}k {rt}rt{'' if kept is None else f' {kept}Kbs'}"
                         f"{'' if good else ' FAIL'}")
-            log(f"{name:28} " + " ".join(f"{cell(obs[v], ok[v]):>26}" for v in variants))
+            log(f"{name:28} " + " ".join(
+                f"{cell(obs[v], ok[v]) if v in obs else 'n/a':>26}" for v in variants))
     log("")
     log("make ab: " + ("FAILED: unexpected difference or failed boot"
                        if failed else "OK: C and Rust agree" +
@@ -1074,11 +1194,119 @@ def write_results(results, name):
             f.write(f"{'PASS' if ok else 'FAIL'} {n}{(' -- ' + d) if d and not ok else ''}\n")
 
 
+# ---------------------------------------------------------------- make sim
+
+def init_start(lines):
+    """Seconds from kernel start to init's first line (/proc/uptime)."""
+    for raw in lines:
+        m = re.match(r"\s*bootmem-rs: init start (\d+\.\d+)", raw)
+        if m:
+            return float(m.group(1))
+    return None
+
+
+def median(xs):
+    xs = sorted(x for x in xs if x is not None)
+    if not xs:
+        return None
+    n = len(xs)
+    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+
+def cmd_sim(args):
+    """make sim: boot C and Rust with simulated unaccepted memory, lazy and
+    eager, at several sizes, several boots each; print the table."""
+    sizes = (os.environ.get("SIM_SIZES") or "1G 4G 8G").split()
+    boots = int(os.environ.get("SIM_BOOTS") or 3)
+    smp = int(os.environ.get("SMP") or 2)
+    delay = os.environ.get("SIM_DELAY_US")
+    variants = ["c", "rust"]
+    images = equalised_images(variants)
+    rows = {}
+    failed = False
+    results = []
+    for mem in sizes:
+        for mode in ("lazy", "eager"):
+            for v in variants:
+                for i in range(boots):
+                    append = (f"efi_unaccepted_sim={SIM_BASE} accept_memory={mode} "
+                              "kunit.enable=0"
+                              + (f" efi_unaccepted_sim_delay={delay}" if delay else ""))
+                    tag = f"sim-{v}-{mem}-{mode}-{i}"
+                    path, wall, timed_out = boot(v, mem, smp, append, image=images[v],
+                                                 tag=tag)
+                    lines = read_log(path)
+                    obs = observables(lines)
+                    problems = check_log(lines) + sim_problems(obs, lines)
+                    if timed_out:
+                        problems.insert(0, "QEMU timed out")
+                    name = f"sim {v} {mem} {mode} boot {i + 1}"
+                    record(results, name, not problems, "; ".join(problems))
+                    for p_ in problems:
+                        log(f"{name}: FAIL: {p_}")
+                    failed |= bool(problems)
+                    rows.setdefault((mem, mode, v), []).append({
+                        "t": init_start(lines), "wall": wall,
+                        "init": obs.get("sim: units accepted by init"),
+                        "end": obs.get("sim: units accepted by the end"),
+                        "unacc": obs.get("Unaccepted at the end (kB)"),
+                        "double": obs.get("sim: double accepts"),
+                        "uba": obs.get("sim: pages used before accept"),
+                        "ok": not problems})
+                    log(f"{name}: init at {init_start(lines)} s, "
+                        f"{obs.get('sim: units accepted by init')} units by init, "
+                        f"{obs.get('sim: units accepted by the end')} by the end, "
+                        f"Unaccepted {obs.get('Unaccepted at the end (kB)')} kB, "
+                        f"wall {wall:.1f} s")
+    write_results(results, "sim")
+    log("")
+    log(f"== make sim: QEMU q35 TCG, OVMF, -smp {smp}, efi_unaccepted_sim={SIM_BASE}, "
+        f"{boots} boots per cell, accept delay "
+        f"{delay + ' us' if delay else 'default (1300 us)'} per 2 MiB unit; "
+        "medians; time = kernel start to init's first line ==")
+    hdr = (f"{'size':>5} {'mode':>5} {'var':>4} {'ok':>5} {'init (s)':>9} {'units@init':>10} "
+           f"{'units@end':>9} {'Unaccepted kB':>13} {'double':>6} {'use<acc':>7}")
+    log(hdr)
+
+    def fmt(x, f="{}"):
+        return "-" if x is None else f.format(x)
+    for mem in sizes:
+        for mode in ("lazy", "eager"):
+            for v in variants:
+                rs = rows[(mem, mode, v)]
+                ok = sum(r["ok"] for r in rs)
+                log(f"{mem:>5} {mode:>5} {v:>4} {f'{ok}/{len(rs)}':>5} "
+                    f"{fmt(median([r['t'] for r in rs]), '{:.2f}'):>9} "
+                    f"{fmt(median([r['init'] for r in rs]), '{:.0f}'):>10} "
+                    f"{fmt(median([r['end'] for r in rs]), '{:.0f}'):>9} "
+                    f"{fmt(median([r['unacc'] for r in rs]), '{:.0f}'):>13} "
+                    f"{sum(r['double'] or 0 for r in rs):>6} {sum(r['uba'] or 0 for r in rs):>7}")
+    log("")
+    log(f"{'size':>5} {'eager/lazy C':>13} {'eager/lazy Rust':>16} "
+        f"{'Rust/C lazy':>12} {'Rust/C eager':>13}")
+
+    def t(mem, mode, v):
+        return median([r["t"] for r in rows[(mem, mode, v)]])
+
+    def ratio(a, b):
+        return "-" if a is None or b is None or not b else f"{a / b:.2f}"
+    for mem in sizes:
+        log(f"{mem:>5} {ratio(t(mem, 'eager', 'c'), t(mem, 'lazy', 'c')):>13} "
+            f"{ratio(t(mem, 'eager', 'rust'), t(mem, 'lazy', 'rust')):>16} "
+            f"{ratio(t(mem, 'lazy', 'rust'), t(mem, 'lazy', 'c')):>12} "
+            f"{ratio(t(mem, 'eager', 'rust'), t(mem, 'eager', 'c')):>13}")
+    log("")
+    log("make sim: " + ("FAILED (see above)" if failed else
+                        "OK: no double accept, no use before accept, every boot clean"))
+    return 1 if failed else 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
     sub.add_parser("initramfs")
+    sub.add_parser("sim")
     b = sub.add_parser("boot")
     b.add_argument("variant", choices=("c", "rust"))
     b.add_argument("--mem", default=os.environ.get("MEM") or "1G")
@@ -1094,6 +1322,8 @@ def main():
         return 0
     if args.cmd == "boot":
         return cmd_boot(args)
+    if args.cmd == "sim":
+        return cmd_sim(args)
     return cmd_ab(args)
 
 

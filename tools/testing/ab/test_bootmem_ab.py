@@ -497,5 +497,93 @@ class KexecRows(unittest.TestCase):
         self.assertFalse(ok2)
 
 
+
+def sim_log(units=200, double=0, uba=0, bad=0, table=0x3e4ffff8,
+            rsv=(0x3e4ff000, 0x3e500fff), nbits=512):
+    """Lines of a boot with simulated unaccepted memory."""
+    lines = [
+        f"[    0.000000] efi: ACPI=0x3f77d000 Unaccepted={table:#x} INITRD=0x3e067f18 ",
+        f"[    0.000000] memblock_reserve: [{rsv[0]:#018x}-{rsv[1]:#018x}] "
+        "reserve_unaccepted+0x4d/0x70",
+        f"[    0.010000] efi_unaccepted_sim: {nbits} units of 2048 KiB at 0x10000000, "
+        "384 unaccepted, 1300 us per unit",
+        "bootmem-rs: init start 3.21",
+        "bootmem-rs: sim at init: units_accepted 120",
+        "bootmem-rs: sim at init: double_accepts 0",
+        "=== bootmem-rs state begin ===",
+        "--- meminfo",
+        "MemTotal:         960000 kB",
+        "Unaccepted:       520192 kB",
+        "--- unaccepted-sim",
+        f"units_accepted {units}",
+        f"double_accepts {double}",
+        f"use_before_accept {uba}",
+        f"bad_ranges {bad}",
+        "delay_us 1300",
+        "=== bootmem-rs state end ===",
+    ]
+    return lines
+
+
+class SimulatedUnacceptedMemory(unittest.TestCase):
+    def problems(self, **kw):
+        lines = sim_log(**kw)
+        return ab.sim_problems(ab.observables(lines), lines)
+
+    def test_rows(self):
+        o = ab.observables(sim_log())
+        self.assertEqual(o["sim: units accepted by init"], 120)
+        self.assertEqual(o["sim: units accepted by the end"], 200)
+        self.assertEqual(o["Unaccepted at the end (kB)"], 520192)
+        self.assertEqual(o["sim: double accepts"], 0)
+        self.assertIn("[0x3e4ff000-0x3e501000)", o["unaccepted table reserved"])
+        self.assertEqual(ab.init_start(sim_log()), 3.21)
+
+    def test_no_sim_rows_without_the_simulation(self):
+        lines = [l for l in sim_log() if not l.startswith(("units_", "double", "use_",
+                                                            "bad_", "delay", "--- unacc"))]
+        self.assertFalse(any(k.startswith("sim: ") for k in ab.observables(lines)))
+
+    def test_clean_boot_passes(self):
+        self.assertEqual(self.problems(), [])
+
+    def test_double_accept_fails(self):
+        self.assertTrue(self.problems(double=1))
+
+    def test_use_before_accept_fails(self):
+        self.assertTrue(self.problems(uba=1))
+
+    def test_partial_unit_accept_fails(self):
+        self.assertTrue(self.problems(bad=1))
+
+    def test_nothing_accepted_fails(self):
+        self.assertTrue(self.problems(units=0))
+
+    def test_reservation_one_page_short_fails(self):
+        # 0862438c9048: the table's second page must be reserved too.
+        self.assertTrue(self.problems(rsv=(0x3e4ff000, 0x3e4fffff)))
+        self.assertTrue(self.problems(rsv=(0x3e500000, 0x3e500fff)))
+
+    def test_table_within_one_page_fails(self):
+        # The simulation must exercise the fix: its table straddles a page.
+        self.assertTrue(self.problems(table=0x3e4ff100, rsv=(0x3e4ff000, 0x3e4fffff)))
+
+    def test_error_lines_fail_the_log(self):
+        lines = sim_log() + [
+            "[    1.0] efi_unaccepted_sim: unit [0x10000000, 0x10200000) accepted twice",
+            "reboot: Power down"]
+        self.assertTrue(any("twice" in p for p in ab.check_log(lines)))
+        lines = sim_log() + [
+            "[    1.0] efi_unaccepted_sim: page 0x10000000 was written before it was accepted",
+            "reboot: Power down"]
+        self.assertTrue(any("before it was" in p for p in ab.check_log(lines)))
+
+    def test_units_by_init_differing_by_one_fails(self):
+        a = ab.observables(sim_log())
+        b = ab.observables([l.replace("units_accepted 120", "units_accepted 121")
+                            for l in sim_log()])
+        self.assertFalse(verdict("sim: units accepted by init", a, b)[0])
+
+
 if __name__ == "__main__":
     unittest.main()
