@@ -1070,8 +1070,20 @@ static const char *why_kept(const struct result *r, size_t i, char *buf, size_t 
 	const struct efi_mm_desc *d = &L.md[i];
 	u64 s = d->phys_addr, e = s + (d->num_pages << 12);
 
-	if (r->not_ram[i])
+	if (r->not_ram[i]) {
+		const struct spans *k[] = { &L.kern_early, &user_kern_early };
+		size_t a, b;
+
+		/* efi_arch_mem_reserve() made part of it E820 reserved */
+		for (a = 0; a < ARRAY_SIZE(k); a++)
+			for (b = 0; b < k[a]->n; b++)
+				if (k[a]->s[b].base < e && s < k[a]->s[b].base + k[a]->s[b].size) {
+					snprintf(buf, len, "whole: E820 by %.*s", (int)strcspn(k[a]->s[b].what, " "),
+						 k[a]->s[b].what);
+					return buf;
+				}
 		return "whole: not all E820 RAM";
+	}
 	if (r->overlap[i] >= 0) {
 		snprintf(buf, len, "whole: overlaps mem%02ld", r->overlap[i]);
 		return buf;

@@ -145,9 +145,13 @@ bool efi_log_parse_md(const char *l, struct efi_mm_desc *d, char *why)
 		const char *bar = strchr(p, '|');
 		int ty = bar && bar < q ? type_by_name(p, bar - p) : -1;
 
-		if (ty < 0)
-			FAIL("unknown memory type '%.*s'",
-			     (int)((bar && bar < q ? bar : q) - p), p);
+		if (ty < 0) {
+			const char *e = bar && bar < q ? bar : q;
+
+			while (e > p && e[-1] == ' ')
+				e--;
+			FAIL("unknown memory type '%.*s'", (int)(e - p), p);
+		}
 		d->type = ty;
 	}
 	p = strchr(p, '|');
