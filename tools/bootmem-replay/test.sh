@@ -138,6 +138,30 @@ else
 	ko "raw map" "could not write the map"
 fi
 
+# The comparison must see a difference: a C whose 1 MiB floor is halved
+# (a mutant of memmap_ranges.c, built here) must disagree with the Rust on
+# our OVMF log (its boot services page at 0x87000 is below 1 MiB).
+sed 's/if (start < floor)/if (start < floor \/ 2)/; s/start = floor;/start = floor \/ 2;/' \
+	"$kdir/drivers/firmware/efi/memmap_ranges.c" >"$tmp/mutant.c"
+if ! grep -q 'floor / 2' "$tmp/mutant.c"; then
+	ko "mutant C (floor / 2) is caught" "could not make the mutant"
+elif ${CC:-cc} -O2 -I"$here/include" -I"$kdir/tools/include" \
+	$(for f in map_layout desc_range find_overlap sorted compact free_ranges range_listed tail_pages; do
+		echo "-Defi_mm_$f=c_efi_mm_$f"; done) -c -o "$tmp/mutant.o" "$tmp/mutant.c" &&
+	${CC:-cc} -O2 -I"$here/include" -I"$top/tools/testing/efi-memmap" -I"$kdir/tools/include" \
+	-o "$tmp/mutant" "$here/bootmem_replay.c" "$top/tools/testing/efi-memmap/memmap_log.c" "$tmp/mutant.o" \
+	"$(make -s -C "$here" KDIR="$kdir" --no-print-directory -f Makefile print-rustlib)" -lpthread -ldl -lm; then
+	"$tmp/mutant" "$here/logs/ovmf-q35-1g-efi-debug.txt" >"$tmp/out" 2>&1
+	rc=$?
+	if [ $rc -eq 1 ] && grep -q '^mem02 .* NO$' "$tmp/out" && ! grep -qx '0 disagreements' "$tmp/out"; then
+		ok "mutant C (floor / 2) is caught ($(tail -1 "$tmp/out"), mem02 below 1 MiB)"
+	else
+		ko "mutant C (floor / 2) is caught" "exit $rc, $(tail -1 "$tmp/out")"
+	fi
+else
+	ko "mutant C (floor / 2) is caught" "could not build the mutant"
+fi
+
 # Malformed input: exit 2 and "FILE:LINE: what is wrong".
 malformed() {	# name, line, expected message part, text with @@ marking the bad line
 	local name=$1 line=$2 want=$3 text=$4 rc
