@@ -32,6 +32,7 @@
 #include <string.h>
 #include <linux/efi_memmap_ranges.h>
 #include "rng.h"
+#include "memmap_log.h"
 
 /* The C implementation, renamed at build time (see the Makefile). */
 bool c_efi_mm_map_layout(size_t map_size, size_t desc_size, size_t *nr);
@@ -374,156 +375,19 @@ static void one_map(void)
 }
 
 /*
- * Fixtures: real firmware maps, as the kernel prints them with efi=debug
- * ("efi: memNN: [Boot Code   |RUN|...|UC] range=[0x...-0x...] (NMB)", or
- * the 3.x "efi: memNN: type=3, attr=0xf, range=[0x...-0x...) (NMB)").
- * Lines starting with '#' and anything that is not a memNN line are
- * ignored; a memNN line that cannot be parsed is an error.
+ * Fixtures: real firmware maps, as the kernel prints them with efi=debug,
+ * read by memmap_log.c (shared with tools/bootmem-replay): only the first
+ * listing, memNN counting up from mem00; a line that cannot be parsed is
+ * an error ("file:LINE: what is wrong").
  */
-static const char *const type_names[] = {
-	"Reserved", "Loader Code", "Loader Data", "Boot Code", "Boot Data",
-	"Runtime Code", "Runtime Data", "Conventional", "Unusable",
-	"ACPI Reclaim", "ACPI Mem NVS", "MMIO", "MMIO Port", "PAL Code",
-	"Persistent", "Unaccepted",
-};
-
-/* The names before 5.x (efi_md_typeattr_format() of 4.x). */
-static const char *const old_type_names[] = {
-	"Reserved", "Loader Code", "Loader Data", "Boot Code", "Boot Data",
-	"Runtime Code", "Runtime Data", "Conventional Memory",
-	"Unusable Memory", "ACPI Reclaim Memory", "ACPI Memory NVS",
-	"Memory Mapped I/O", "MMIO Port Space", "PAL Code",
-	"Persistent Memory",
-};
-
-static int type_by_name(const char *s, size_t n)
-{
-	size_t i;
-
-	while (n && s[n - 1] == ' ')
-		n--;
-	for (i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++)
-		if (strlen(type_names[i]) == n && !strncmp(s, type_names[i], n))
-			return i;
-	for (i = 0; i < sizeof(old_type_names) / sizeof(old_type_names[0]); i++)
-		if (strlen(old_type_names[i]) == n && !strncmp(s, old_type_names[i], n))
-			return i;
-	return -1;
-}
-
-static const struct { const char *name; u64 bit; } attr_names[] = {
-	{ "RUN", 1ULL << 63 }, { "HP", 1ULL << 20 }, { "CC", 1ULL << 19 },
-	{ "SP", 1ULL << 18 }, { "RO", 1ULL << 17 }, { "MR", 1ULL << 16 },
-	{ "NV", 1ULL << 15 }, { "XP", 1ULL << 14 }, { "RP", 1ULL << 13 },
-	{ "WP", 1ULL << 12 }, { "UCE", 1ULL << 4 }, { "WB", 1ULL << 3 },
-	{ "WT", 1ULL << 2 }, { "WC", 1ULL << 1 }, { "UC", 1ULL << 0 },
-};
-
 static struct efi_mm_desc fixture[MAXD];
-
-static bool parse_md(const char *l, struct efi_mm_desc *d)
-{
-	unsigned long long a, b, attr, mb;
-	const char *p, *q;
-	unsigned int t;
-	size_t i;
-	char end;
-
-	memset(d, 0, sizeof(*d));
-	if (sscanf(l, "type=%u, attr=%llx, range=[%llx-%llx%c", &t, &attr, &a, &b, &end) == 5) {
-		/* 3.x: the end is exclusive, ")" */
-		if (end != ')' || b <= a)
-			return false;
-		if (!(p = strstr(l, ") (")) || sscanf(p, ") (%lluMB)", &mb) != 1 ||
-		    mb != (b - a) >> 20)
-			return false;
-		d->type = t;
-		d->attribute = attr;
-		d->phys_addr = a;
-		d->num_pages = (b - a) >> 12;
-		return true;
-	}
-	if (*l != '[' || !(q = strstr(l, "] range=[")))
-		return false;
-	/* "]" ends inclusive ranges (4.1+), ")" exclusive ones (4.0). */
-	if (sscanf(q, "] range=[%llx-%llx%c", &a, &b, &end) != 3 ||
-	    (end != ']' && end != ')'))
-		return false;
-	if (end == ']')
-		b++;
-	if (b <= a)
-		return false;
-	d->phys_addr = a;
-	d->num_pages = (b - a) >> 12;
-	/* The printed size must agree: a cross-check of the parse. */
-	if (!(p = strchr(q + 9, '(')) || sscanf(p, "(%lluMB)", &mb) != 1 ||
-	    mb != (b - a) >> 20)
-		return false;
-	p = l + 1;
-	if (sscanf(p, "type=%u", &t) == 1) {
-		d->type = t;
-	} else {
-		const char *bar = strchr(p, '|');
-		int ty = bar && bar < q ? type_by_name(p, bar - p) : -1;
-
-		if (ty < 0)
-			return false;
-		d->type = ty;
-	}
-	p = strchr(p, '|');
-	if (p && sscanf(p, "|attr=%llx]", &attr) == 1) {
-		d->attribute = attr;
-		return true;
-	}
-	while (p && p < q) {
-		const char *e = p + 1, *s = p + 1;
-
-		while (e < q && *e != '|' && *e != ']')
-			e++;
-		while (s < e && *s == ' ')
-			s++;
-		for (i = 0; s < e && i < sizeof(attr_names) / sizeof(attr_names[0]); i++)
-			if ((size_t)(e - s) == strlen(attr_names[i].name) &&
-			    !strncmp(s, attr_names[i].name, e - s))
-				break;
-		if (s < e && i == sizeof(attr_names) / sizeof(attr_names[0]))
-			return false;
-		if (s < e)
-			d->attribute |= attr_names[i].bit;
-		p = e < q && *e == '|' ? e : NULL;
-	}
-	return true;
-}
 
 static size_t load_fixture(const char *path)
 {
-	char line[512];
-	size_t n = 0, lineno = 0;
-	FILE *f = fopen(path, "r");
+	long n = efi_log_load(path, fixture, MAXD);
 
-	if (!f) {
-		perror(path);
+	if (n < 0)
 		exit(2);
-	}
-	while (fgets(line, sizeof(line), f)) {
-		const char *m = strstr(line, "efi: mem");
-		char *colon;
-
-		lineno++;
-		if (line[0] == '#' || !m)
-			continue;
-		colon = strchr(m, ':') ? strchr(strchr(m, ':') + 1, ':') : NULL;
-		if (!colon || n == MAXD || !parse_md(colon + 2, &fixture[n])) {
-			fprintf(stderr, "%s:%zu: cannot parse: %s", path, lineno, line);
-			exit(2);
-		}
-		n++;
-	}
-	fclose(f);
-	if (!n) {
-		fprintf(stderr, "%s: no efi: memNN: lines\n", path);
-		exit(2);
-	}
 	return n;
 }
 

@@ -54,3 +54,29 @@ pub struct efi_mm_rsv {
     pub size: u64,
     pub keep: bool,
 }
+
+/// Host-only C ABI for `tools/bootmem-replay`: the Rust decision behind
+/// `efi_md_keep()` of `arch/x86/platform/efi/quirks_rust.rs`, i.e.
+/// [`efi_memmap_ranges::freed_whole`] (the kernel calls it directly and
+/// exports no C symbol for it).  `freed` may be NULL if `n` is 0.
+///
+/// # Safety
+///
+/// `d` must point to a descriptor; `freed` to `n` ranges unless `n` is 0.
+#[no_mangle]
+pub unsafe extern "C" fn bootmem_host_efi_freed_whole(
+    d: *const efi_mm_desc,
+    freed: *const efi_mm_range,
+    n: usize,
+) -> bool {
+    // SAFETY: By the caller's guarantee; the descriptor may be unaligned
+    // in a map whose stride is not a multiple of 8.
+    let raw = unsafe { d.read_unaligned() };
+    let ranges = if n == 0 || freed.is_null() {
+        &[][..]
+    } else {
+        // SAFETY: By the caller's guarantee, `freed` holds `n` ranges.
+        unsafe { core::slice::from_raw_parts(freed, n) }
+    };
+    efi_memmap_ranges::freed_whole(&efi_memmap_ranges::Desc::from_raw(&raw), ranges)
+}
