@@ -566,18 +566,24 @@ SIM_ROWS = (("units_accepted", "sim: units accepted by the end"),
 
 def unaccepted_table(lines):
     """(table address, reserved [start, end)) of the unaccepted memory
-    table: efi: ... Unaccepted=0x.. and the memblock=debug line of
-    reserve_unaccepted()'s memblock_reserve()."""
-    addr, rsv = None, None
+    table: efi: ... Unaccepted=0x.., and the range reserve_unaccepted()
+    passes to memblock_add() (memblock=debug names it) if the same range
+    was also memblock_reserve()d (a tail call there: the debug line names
+    the caller, efi_config_parse_tables())."""
+    addr, added, reserved = None, None, set()
     for raw in lines:
         line = strip_ts(raw)
         m = re.search(r"\bUnaccepted=(0x[0-9a-f]+)", line)
         if m and line.startswith("efi:"):
             addr = int(m.group(1), 16)
-        m = re.search(r"memblock_reserve: \[(0x[0-9a-f]+)-(0x[0-9a-f]+)\] reserve_unaccepted", line)
+        m = re.search(r"memblock_(add|reserve): \[(0x[0-9a-f]+)-(0x[0-9a-f]+)\] (\S+)", line)
         if m:
-            rsv = (int(m.group(1), 16), int(m.group(2), 16) + 1)
-    return addr, rsv
+            r = (int(m.group(2), 16), int(m.group(3), 16) + 1)
+            if m.group(1) == "reserve":
+                reserved.add(r)
+            elif m.group(4).startswith("reserve_unaccepted+"):
+                added = r
+    return addr, (added if added in reserved else None)
 
 
 def sim_observables(lines, meminfo):
@@ -588,6 +594,9 @@ def sim_observables(lines, meminfo):
     obs = {}
     at_init = sim_counters(lines, SIM_INIT)
     at_end = sim_counters(end, "")
+    obs["sim: units accepted before slab"] = at_end.get("early_units")
+    obs["sim: ranges accepted before slab"] = [
+        l.strip()[len("early_range "):] for l in end if l.startswith("early_range ")]
     obs["sim: units accepted by init"] = at_init.get("units_accepted")
     for key, row in SIM_ROWS:
         obs[row] = at_end.get(key)

@@ -83,6 +83,17 @@ host() {
 			fi
 		done
 	fi
+	# bootmem-replay: the C and the Rust decisions on real firmware maps.
+	if [ -x tools/bootmem-replay/test.sh ]; then
+		out=$(tools/bootmem-replay/test.sh "$kdir" 2>&1)
+		rc=$?
+		echo "$out" > "$top/build/logs/bootmem-replay.log"
+		echo "$out" | tail -1
+		echo "$out" | sed -nE 's/^PASS (.*)$/\1/p' | while read -r t; do pass "bootmem-replay: $t"; done
+		echo "$out" | sed -nE 's/^FAIL (.*)$/\1/p' | while read -r t; do fail "bootmem-replay: $t"; done
+		echo "$out" | grep -qE '^(PASS|FAIL) ' || fail "bootmem-replay" "no result; see build/logs/bootmem-replay.log"
+		[ $rc -eq 0 ] || echo "$out" | grep -q '^FAIL ' || fail "bootmem-replay" "exit status $rc"
+	fi
 	if [ -x tools/testing/unaccepted-ab/run.sh ]; then
 		if tools/testing/unaccepted-ab/run.sh "$kdir" 2>&1 | tee "$top/build/logs/unaccepted-ab.log" | tail -8; then
 			pass "unaccepted memory A/B differential (host, C vs Rust)"

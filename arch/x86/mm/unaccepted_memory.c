@@ -29,6 +29,7 @@
 #include <linux/mm.h>
 #include <linux/seq_file.h>
 #include <linux/sizes.h>
+#include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
 
@@ -61,6 +62,18 @@ static atomic64_t sim_units_accepted = ATOMIC64_INIT(0);
 static atomic64_t sim_double_accepts = ATOMIC64_INIT(0);
 static atomic64_t sim_use_before_accept = ATOMIC64_INIT(0);
 static atomic64_t sim_bad_ranges = ATOMIC64_INIT(0);
+
+/*
+ * What was accepted before the slab allocator was up: memblock and the
+ * first page allocations, on the boot CPU only, so the same in every boot
+ * of the same kernel on the same machine (what the page allocator accepts
+ * later depends on timing).  Adjacent ranges are merged.
+ */
+#define SIM_EARLY_RANGES	32
+static struct { u64 start, end; } sim_early[SIM_EARLY_RANGES];
+static unsigned int sim_nr_early;
+static bool sim_early_overflow;
+static u64 sim_early_units;
 
 static int __init efi_unaccepted_sim_setup(char *arg)
 {
@@ -119,6 +132,29 @@ static void sim_accept_unit(u64 pa, u64 unit)
 	atomic64_inc(&sim_units_accepted);
 }
 
+static void sim_record_early(u64 start, u64 end, u64 units)
+{
+	unsigned int i;
+
+	sim_early_units += units;
+	for (i = 0; i < sim_nr_early; i++) {
+		if (sim_early[i].end == start) {
+			sim_early[i].end = end;
+			return;
+		}
+		if (sim_early[i].start == end) {
+			sim_early[i].start = start;
+			return;
+		}
+	}
+	if (sim_nr_early < SIM_EARLY_RANGES) {
+		sim_early[sim_nr_early].start = start;
+		sim_early[sim_nr_early++].end = end;
+	} else {
+		sim_early_overflow = true;
+	}
+}
+
 /* The simulated platform's accept of [start, end). */
 static void efi_unaccepted_sim_accept(phys_addr_t start, phys_addr_t end)
 {
@@ -150,15 +186,25 @@ static void efi_unaccepted_sim_accept(phys_addr_t start, phys_addr_t end)
 		}
 		sim_accept_unit(t->phys_base + u * unit, unit);
 	}
+	if (!slab_is_available())
+		sim_record_early(start, end, last - first);
 }
 
 static int sim_show(struct seq_file *m, void *v)
 {
+	unsigned int i;
+
 	seq_printf(m, "units_accepted %lld\n", atomic64_read(&sim_units_accepted));
 	seq_printf(m, "double_accepts %lld\n", atomic64_read(&sim_double_accepts));
 	seq_printf(m, "use_before_accept %lld\n", atomic64_read(&sim_use_before_accept));
 	seq_printf(m, "bad_ranges %lld\n", atomic64_read(&sim_bad_ranges));
 	seq_printf(m, "delay_us %u\n", sim_delay_us);
+	seq_printf(m, "early_units %llu\n", sim_early_units);
+	for (i = 0; i < sim_nr_early; i++)
+		seq_printf(m, "early_range [%#llx-%#llx)\n", sim_early[i].start,
+			   sim_early[i].end);
+	if (sim_early_overflow)
+		seq_puts(m, "early_range overflow\n");
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(sim);

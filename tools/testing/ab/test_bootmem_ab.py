@@ -503,8 +503,10 @@ def sim_log(units=200, double=0, uba=0, bad=0, table=0x3e4ffff8,
     """Lines of a boot with simulated unaccepted memory."""
     lines = [
         f"[    0.000000] efi: ACPI=0x3f77d000 Unaccepted={table:#x} INITRD=0x3e067f18 ",
+        f"[    0.000000] memblock_add: [{rsv[0]:#018x}-{rsv[1]:#018x}] "
+        "reserve_unaccepted+0x34/0x50",
         f"[    0.000000] memblock_reserve: [{rsv[0]:#018x}-{rsv[1]:#018x}] "
-        "reserve_unaccepted+0x4d/0x70",
+        "efi_config_parse_tables+0x4d/0x170",
         f"[    0.010000] efi_unaccepted_sim: {nbits} units of 2048 KiB at 0x10000000, "
         "384 unaccepted, 1300 us per unit",
         "bootmem-rs: init start 3.21",
@@ -520,6 +522,9 @@ def sim_log(units=200, double=0, uba=0, bad=0, table=0x3e4ffff8,
         f"use_before_accept {uba}",
         f"bad_ranges {bad}",
         "delay_us 1300",
+        "early_units 40",
+        "early_range [0x3c000000-0x3f000000)",
+        "early_range [0x30000000-0x30a00000)",
         "=== bootmem-rs state end ===",
     ]
     return lines
@@ -564,6 +569,10 @@ class SimulatedUnacceptedMemory(unittest.TestCase):
         self.assertTrue(self.problems(rsv=(0x3e4ff000, 0x3e4fffff)))
         self.assertTrue(self.problems(rsv=(0x3e500000, 0x3e500fff)))
 
+    def test_added_but_not_reserved_fails(self):
+        lines = [l for l in sim_log() if "memblock_reserve" not in l]
+        self.assertTrue(ab.sim_problems(ab.observables(lines), lines))
+
     def test_table_within_one_page_fails(self):
         # The simulation must exercise the fix: its table straddles a page.
         self.assertTrue(self.problems(table=0x3e4ff100, rsv=(0x3e4ff000, 0x3e4fffff)))
@@ -577,6 +586,23 @@ class SimulatedUnacceptedMemory(unittest.TestCase):
             "[    1.0] efi_unaccepted_sim: page 0x10000000 was written before it was accepted",
             "reboot: Power down"]
         self.assertTrue(any("before it was" in p for p in ab.check_log(lines)))
+
+    def test_early_rows(self):
+        o = ab.observables(sim_log())
+        self.assertEqual(o["sim: units accepted before slab"], 40)
+        self.assertEqual(o["sim: ranges accepted before slab"],
+                         ["[0x3c000000-0x3f000000)", "[0x30000000-0x30a00000)"])
+        b = ab.observables([l.replace("0x30a00000)", "0x30c00000)") for l in sim_log()])
+        self.assertFalse(verdict("sim: ranges accepted before slab", o, b)[0])
+
+    def test_timing_rows_are_listed(self):
+        exp = ab.load_expected()
+        for row in ("sim: units accepted by init", "sim: units accepted by the end",
+                    "Unaccepted at the end (kB)"):
+            self.assertEqual(exp[row][0], "any")
+        for row in ("sim: units accepted before slab", "sim: ranges accepted before slab",
+                    "sim: double accepts", "sim: pages used before accept"):
+            self.assertNotIn(row, exp)
 
     def test_units_by_init_differing_by_one_fails(self):
         a = ab.observables(sim_log())
