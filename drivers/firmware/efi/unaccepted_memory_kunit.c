@@ -1284,6 +1284,95 @@ static struct kunit_suite um_test_suite = {
 	.test_cases = um_test_cases,
 };
 
+/*
+ * The live table: on a guest whose firmware (or the EFI stub's simulation,
+ * CONFIG_EFI_UNACCEPTED_MEMORY_SIM) provided an unaccepted memory table,
+ * accept through the real arch_accept_memory(), while the page allocator
+ * on other CPUs may accept too.  Bits are only ever cleared, so what these
+ * cases assert holds whatever the other CPUs do.  Without a table, there is
+ * nothing to test: the synthetic suites above run instead.
+ */
+static int um_live_init(struct kunit *test)
+{
+	if (!efi_get_unaccepted_table())
+		kunit_skip(test, "no unaccepted memory table on this guest");
+	return 0;
+}
+
+/* The highest unit still marked unaccepted, or -1. */
+static long um_live_last_set(const struct efi_unaccepted_memory *t)
+{
+	unsigned long nbits = t->size * BITS_PER_BYTE, u = nbits;
+
+	while (u--)
+		if (test_bit(u, t->bitmap))
+			return u;
+	return -1;
+}
+
+static void um_live_header(struct kunit *test)
+{
+	const struct efi_unaccepted_memory *t = efi_get_unaccepted_table();
+
+	KUNIT_EXPECT_EQ(test, t->version, 1);
+	KUNIT_EXPECT_EQ(test, t->unit_size, (u32)SZ_2M);
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED(t->phys_base, SZ_2M));
+	KUNIT_EXPECT_GT(test, t->size, 0ULL);
+}
+
+static void um_live_accept_clears_unit(struct kunit *test)
+{
+	struct efi_unaccepted_memory *t = efi_get_unaccepted_table();
+	long u = um_live_last_set(t);
+	phys_addr_t pa;
+
+	if (u < 0)
+		kunit_skip(test, "everything is accepted already");
+	pa = t->phys_base + (u64)u * t->unit_size;
+
+	/* A false answer means the unit was accepted meanwhile: still clear. */
+	if (!range_contains_unaccepted_memory(pa, PAGE_SIZE))
+		KUNIT_EXPECT_FALSE(test, test_bit(u, t->bitmap));
+
+	/* One page in the middle: its whole unit is accepted. */
+	accept_memory(pa + t->unit_size / 2, PAGE_SIZE);
+	KUNIT_EXPECT_FALSE(test, test_bit(u, t->bitmap));
+	KUNIT_EXPECT_FALSE(test, range_contains_unaccepted_memory(pa + t->unit_size / 2,
+								  PAGE_SIZE));
+	/*
+	 * Again: the bit is clear, so nothing may reach arch_accept_memory()
+	 * (the simulation would report a double accept, failing the boot).
+	 */
+	accept_memory(pa, t->unit_size / 2);
+	KUNIT_EXPECT_FALSE(test, test_bit(u, t->bitmap));
+}
+
+static void um_live_outside_table_is_accepted(struct kunit *test)
+{
+	const struct efi_unaccepted_memory *t = efi_get_unaccepted_table();
+	u64 end = t->phys_base + t->size * BITS_PER_BYTE * t->unit_size;
+
+	if (t->phys_base >= SZ_2M)
+		KUNIT_EXPECT_FALSE(test, range_contains_unaccepted_memory(0, SZ_1M));
+	KUNIT_EXPECT_FALSE(test, range_contains_unaccepted_memory(end + t->unit_size,
+								  PAGE_SIZE));
+	/* Below the table: nothing to do, and nothing done. */
+	accept_memory(0, PAGE_SIZE);
+}
+
+static struct kunit_case um_live_cases[] = {
+	KUNIT_CASE(um_live_header),
+	KUNIT_CASE(um_live_accept_clears_unit),
+	KUNIT_CASE(um_live_outside_table_is_accepted),
+	{}
+};
+
+static struct kunit_suite um_live_suite = {
+	.name = "efi_unaccepted_memory_live",
+	.init = um_live_init,
+	.test_cases = um_live_cases,
+};
+
 #ifdef CONFIG_EFI_UNACCEPTED_MEMORY_RUST
 /*
  * Bad tables.  The C does not check the table header (a zero unit_size
@@ -1393,9 +1482,9 @@ static struct kunit_suite um_bad_table_suite = {
 	.test_cases = um_bad_table_cases,
 };
 
-kunit_test_suites(&um_test_suite, &um_bad_table_suite);
+kunit_test_suites(&um_test_suite, &um_bad_table_suite, &um_live_suite);
 #else
-kunit_test_suites(&um_test_suite);
+kunit_test_suites(&um_test_suite, &um_live_suite);
 #endif
 
 MODULE_DESCRIPTION("KUnit tests for EFI unaccepted memory");

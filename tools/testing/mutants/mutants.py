@@ -89,6 +89,33 @@ MUTANTS = [
         boots=1,
     ),
     dict(
+        name="no-page-align",
+        file="drivers/firmware/efi/unaccepted_memory_bitmap.rs",
+        old="let end = start.wrapping_add(size).wrapping_add(self.page_mask) & !self.page_mask;",
+        new="let end = start.wrapping_add(size);",
+        why="accept_memory() without upstream 948a013a54c4: a range ending "
+            "inside a unit's last page gets no guard unit",
+        boots=1,
+    ),
+    dict(
+        name="reject-non-power-of-two-unit",
+        file="drivers/firmware/efi/unaccepted_memory_bitmap.rs",
+        old="        if unit & page_mask != 0 {",
+        new="        if unit & page_mask != 0 || !unit_size.is_power_of_two() {",
+        why="a version-1 table with a page-multiple unit that is not a "
+            "power of two, which the C handles, is rejected",
+        boots=1,
+    ),
+    dict(
+        name="bad-table-silent",
+        file="drivers/firmware/efi/unaccepted_memory_rust.rs",
+        old="    unsafe { bindings::efi_unaccepted_table_unusable() };",
+        new="    let _ = bindings::efi_unaccepted_table_unusable;",
+        why="an unusable table is only logged: the guest goes on and dies "
+            "at its first touch of unaccepted memory, without a word",
+        boots=1,
+    ),
+    dict(
         name="free-below-1mib",
         file="drivers/firmware/efi/efi_memmap_ranges.rs",
         old="let start = start.max(floor);",

@@ -323,7 +323,10 @@ fn non_power_of_two_units() {
     assert_eq!(accept(&t, &mut bm, base + u, u), [(base + u, base + 3 * u)]);
     assert_eq!(bm[0], !6);
     // Inside unit 4, ending inside its last page: guard unit 5 too.
-    assert_eq!(accept(&t, &mut bm, base + 4 * u + 100, u - 200), [(base + 4 * u, base + 6 * u)]);
+    assert_eq!(
+        accept(&t, &mut bm, base + 4 * u + 100, u - 200),
+        [(base + 4 * u, base + 6 * u)]
+    );
     assert!(t.range_contains_unaccepted_memory(&bm, base + 2 * u, 2 * u));
     assert!(!t.range_contains_unaccepted_memory(&bm, base + u, PAGE));
 }
