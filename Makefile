@@ -18,7 +18,8 @@ MEM      ?= 1G
 SMP      ?= 2
 APPEND   ?=
 MATRIX   ?= check
-export KDIR MEM SMP APPEND MATRIX
+SANITIZE ?=
+export KDIR MEM SMP APPEND MATRIX SANITIZE
 
 .PHONY: help deps tree config build kernels initramfs boot ab sim check \
 	host-test fmt clippy fresh-check mutants clean distclean
@@ -27,7 +28,8 @@ help:
 	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
 	@echo "Other targets: deps tree config build boot kernels sim host-test fmt clippy"
 	@echo "               fresh-check mutants clean"
-	@echo "Variables: KDIR= VARIANT=c|rust|stock MEM=1G SMP=2 APPEND='...' MATRIX=check|full|kexec"
+	@echo "Variables: KDIR= VARIANT=c|rust|stock MEM=1G SMP=2 APPEND='...' MATRIX=check|full|kexec|sim"
+	@echo "           SANITIZE=kasan (KASAN + UBSAN kernels, C and Rust)"
 
 deps:
 	@scripts/setup-deps.sh
@@ -44,10 +46,12 @@ build: tree
 
 # One kernel build at a time: the machine this runs on has two cores.
 # stock: pristine 6.12 (patches/series.stock), the third A/B column.
+# SANITIZE=kasan: KASAN + UBSAN builds of C and Rust (configs/kasan.config),
+# no stock column.
 kernels: tree
 	@scripts/kbuild.sh build c $(KDIR)
 	@scripts/kbuild.sh build rust $(KDIR)
-	@scripts/kbuild.sh build stock $(KDIR)
+	@[ -n "$(SANITIZE)" ] || scripts/kbuild.sh build stock $(KDIR)
 
 initramfs:
 	@scripts/bootmem_ab.py initramfs

@@ -225,8 +225,9 @@ def build_kexec_initramfs(variant, image):
 def out_dir(variant):
     """Build directory of a variant: build/out-VARIANT, or $AB_OUT_VARIANT
     (make mutants boots a mutated Rust kernel as the "rust" column)."""
+    sfx = "-" + os.environ["SANITIZE"] if os.environ.get("SANITIZE") else ""
     return (os.environ.get("AB_OUT_" + variant.upper())
-            or os.path.join(BUILD, "out-" + variant))
+            or os.path.join(BUILD, "out-" + variant + sfx))
 
 
 def built_image(variant):
@@ -970,7 +971,7 @@ def kunit_summary(cases):
 def ab_variants():
     """The columns: stock 6.12 (if built and AB_STOCK is not 0), C, Rust."""
     vs = ["c", "rust"]
-    if (os.environ.get("AB_STOCK", "1") != "0"
+    if (os.environ.get("AB_STOCK", "1") != "0" and not os.environ.get("SANITIZE")
             and os.path.exists(built_image("stock"))):
         vs.insert(0, "stock")
     return vs

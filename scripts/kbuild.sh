@@ -14,13 +14,21 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cmd=${1:?usage: kbuild.sh config|build VARIANT [KDIR]}
 variant=${2:?usage: kbuild.sh config|build VARIANT [KDIR]}
 kdir=${3:-$top/build/linux}
+# SANITIZE=kasan adds configs/kasan.config (KASAN + UBSAN) and builds in
+# build/out-VARIANT-kasan.
+sfx=${SANITIZE:+-$SANITIZE}
 # KBUILD_OUT= builds elsewhere (make mutants: a copy of out-rust).
-out=${KBUILD_OUT:-$top/build/out-$variant}
+out=${KBUILD_OUT:-$top/build/out-$variant$sfx}
 logs=$top/build/logs
 mkdir -p "$out" "$logs"
 
 case "$variant" in c|rust|stock) ;; *) echo "kbuild: VARIANT must be c, rust or stock" >&2; exit 2 ;; esac
 frags=("$top/configs/base.config" "$top/configs/$variant.config")
+if [ -n "${SANITIZE:-}" ]; then
+	[ -f "$top/configs/$SANITIZE.config" ] ||
+		{ echo "kbuild: SANITIZE=$SANITIZE: no configs/$SANITIZE.config" >&2; exit 2; }
+	frags+=("$top/configs/$SANITIZE.config")
+fi
 if [ "$variant" = stock ]; then
 	kdir=$kdir-stock
 	# Leave out the symbols our Kconfig defines (stock has no such menu),
@@ -50,7 +58,7 @@ do_config() {
 	if [ -f "$out/.config" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
 		return 0
 	fi
-	local clog=$logs/config-$variant.log
+	local clog=$logs/config-$variant$sfx.log
 	echo "kbuild: configuring $variant in $out (log: ${clog#$top/})"
 	if ! { "${mk[@]}" -s tinyconfig &&
 	       (cd "$kdir" && ./scripts/kconfig/merge_config.sh -m -O "$out" "$out/.config" "${frags[@]}") &&
@@ -89,7 +97,7 @@ do_build() {
 	# build directory from the other variant's, so Kbuild rebuilds only what
 	# depends on the switches (its config tracking is per symbol) instead
 	# of the whole kernel.
-	local other=$top/build/out-$([ "$variant" = c ] && echo rust || echo c)
+	local other=$top/build/out-$([ "$variant" = c ] && echo rust || echo c)$sfx
 	if [ "$variant" != stock ] && [ ! -f "$out/vmlinux" ] && [ -f "$other/vmlinux" ]; then
 		echo "kbuild: seeding ${out#$top/} from ${other#$top/}"
 		rm -rf "$out.tmp" && cp -a "$other" "$out.tmp" &&
@@ -97,7 +105,7 @@ do_build() {
 		rm -f "$out/.bootmem-rs-config-stamp"
 	fi
 	do_config
-	local log=$logs/build-$variant${KBUILD_OUT:+-${out##*/}}.log
+	local log=$logs/build-$variant$sfx${KBUILD_OUT:+-${out##*/}}.log
 	echo "kbuild: building $variant (log: ${log#$top/})"
 	local start=$SECONDS
 	if ! "${mk[@]}" bzImage > "$log" 2>&1; then

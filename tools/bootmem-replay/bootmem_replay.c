@@ -285,6 +285,35 @@ static bool mb_overlaps(const struct mb *m, u64 base, u64 end)
 }
 
 /*
+ * efi_unreserved_is_ram() of quirks.c (patch 0029): whether E820 says RAM
+ * for all whole pages of [start, end) that no region of @m covers.  The
+ * regions are sorted and do not overlap.
+ */
+static bool mb_unreserved_is_ram(const struct mb *m, u64 start, u64 end)
+{
+	while (start < end) {
+		u64 rbase = end, rend = end, gs, ge;
+		size_t i;
+
+		for (i = 0; i < m->n; i++) {
+			if (m->r[i].end <= start)
+				continue;
+			if (m->r[i].base < end) {
+				rbase = m->r[i].base > start ? m->r[i].base : start;
+				rend = m->r[i].end < end ? m->r[i].end : end;
+			}
+			break;
+		}
+		gs = (start + 4095) & ~4095ULL;
+		ge = rbase & ~4095ULL;
+		if (gs < ge && !e820_mapped_all(gs, ge, E820_RAM))
+			return false;
+		start = rend;
+	}
+	return true;
+}
+
+/*
  * memblock_add_range() on memblock.reserved: only the parts not yet
  * reserved are added, with @flags; regions already there keep theirs.
  */
@@ -896,7 +925,7 @@ static void replay(const struct impl *im, struct result *r)
 			continue;
 		if (!im->desc_range(d, &s, &e))
 			continue;
-		r->not_ram[t] = !e820_mapped_all(s, e, E820_RAM);
+		r->not_ram[t] = !mb_unreserved_is_ram(&r->mb, s, e);
 		r->overlap[t] = im->find_overlap(r->map, r->nr_clean, ds, i);
 		if (r->overlap[t] >= 0)
 			r->overlap[t] = tag_of(md_at(r, r->overlap[t]));

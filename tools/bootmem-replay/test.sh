@@ -86,11 +86,14 @@ if replay "OVMF q35-1G efi=debug" --efi-debug "$ov"; then
 fi
 
 # The ZenBook's ESRT lies in a 133 MB boot services region that E820 no
-# longer calls RAM once efi_arch_mem_reserve() has run: kept whole.
+# longer calls RAM once efi_arch_mem_reserve() has run.  Judged only where
+# nobody reserved it (patch 0029), the region is freed but for the ESRT's
+# page, as stock 6.12 (which split the descriptor) did; before 0029 the
+# design kept all 136928K.
 zb=$here/logs/asus-zenbook-ux391fa-5.3.txt
 if replay "ZenBook ESRT region" "$zb"; then
-	if grep -q '^mem28 .*whole: E820 by ESRT *| freed 0K kept 136928K map' "$tmp/out"; then
-		ok "ZenBook ESRT region (mem28, 136928K, kept whole)"
+	if grep -q '^mem28 .*| freed 136924K kept 4K map *| freed 136924K kept 4K map *| yes' "$tmp/out"; then
+		ok "ZenBook ESRT region (mem28: 136924K freed, the ESRT's 4K kept)"
 	else
 		ko "ZenBook ESRT region" "$(grep '^mem28' "$tmp/out")"
 	fi

@@ -705,6 +705,7 @@ kunit_test_suite(efi_memmap_rust_checks_suite);
 
 #ifdef CONFIG_X86
 #include <asm/efi.h>
+#include <asm/sections.h>
 
 /*
  * Ownership of boot services memory: efi_reserve_boot_services_range()
@@ -789,6 +790,25 @@ static void __init own_unreserved_region(struct kunit *test)
  * only the gaps are freed.  A table efi_mem_reserve() keeps later (BGRT)
  * is left out too.
  */
+/*
+ * The region is judged by E820 only where nobody reserved it (patch 0029):
+ * a table efi_mem_reserve() kept before (the ESRT) made its pages reserved
+ * in E820, and must not make the whole region "not RAM".  [640K, 1M) is
+ * never RAM in E820 on x86 (trim_bios_range()), the kernel's text is.
+ */
+static void __init own_e820_only_where_unreserved(struct kunit *test)
+{
+	u64 hole = 0xa0000, ram = PFN_ALIGN(__pa_symbol(_text));
+
+	KUNIT_EXPECT_TRUE(test, efi_unreserved_is_ram(ram, ram + 2 * PAGE_SIZE));
+	KUNIT_EXPECT_FALSE(test, efi_unreserved_is_ram(hole, hole + 2 * PAGE_SIZE));
+	/* A table somebody reserved, byte-granular: its partial pages too. */
+	memblock_reserve(hole + 0x18, 2 * PAGE_SIZE - 0x30);
+	KUNIT_EXPECT_TRUE(test, efi_unreserved_is_ram(hole, hole + 2 * PAGE_SIZE));
+	/* A whole page nobody reserved that is not RAM still decides. */
+	KUNIT_EXPECT_FALSE(test, efi_unreserved_is_ram(hole, hole + 3 * PAGE_SIZE));
+}
+
 static void __init own_earlier_reservation(struct kunit *test)
 {
 	struct efi_mm_range out[8];
@@ -872,6 +892,7 @@ static void __init own_below_1m(struct kunit *test)
 static struct kunit_case efi_memmap_ownership_cases[] __initdata = {
 	KUNIT_CASE(own_unreserved_region),
 	KUNIT_CASE(own_earlier_reservation),
+	KUNIT_CASE(own_e820_only_where_unreserved),
 	KUNIT_CASE(own_keep_whole),
 	KUNIT_CASE(own_below_1m),
 	{}

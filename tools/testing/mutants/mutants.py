@@ -116,6 +116,15 @@ MUTANTS = [
         boots=1,
     ),
     dict(
+        name="e820-judges-reserved-pages",
+        file="arch/x86/platform/efi/quirks_rust.rs",
+        old="let ge = rbase & !MASK;",
+        new="let ge = end & !MASK;",
+        why="efi_reserve_boot_services() judges E820 over the pages somebody "
+            "reserved too: a region holding the ESRT is kept whole",
+        boots=1,
+    ),
+    dict(
         name="free-below-1mib",
         file="drivers/firmware/efi/efi_memmap_ranges.rs",
         old="let start = start.max(floor);",

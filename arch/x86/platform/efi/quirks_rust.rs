@@ -71,6 +71,8 @@ const _: [unsafe extern "C" fn(u64, u64, bool); 2] = [
 ];
 const _: [unsafe extern "C" fn() -> c_int; 2] =
     [bindings::efi_free_boot_services, efi_free_boot_services];
+const _: [unsafe extern "C" fn(u64, u64) -> bool; 2] =
+    [bindings::efi_unreserved_is_ram, efi_unreserved_is_ram];
 
 const SZ_1M: u64 = 1 << 20;
 const EFI_PAGE_SIZE: u64 = 1 << efi_memmap_ranges::EFI_PAGE_SHIFT;
@@ -159,6 +161,62 @@ unsafe fn reserved_region(i: usize) -> Option<bindings::memblock_region> {
     Some(unsafe { t.regions.add(i).read() })
 }
 
+/// `efi_first_reserved()`: the first reserved region of `[start, end)`,
+/// clipped to it, as `(rbase, rend)`; `(end, end)` if there is none.
+///
+/// # Safety
+///
+/// As for [`reserved_region`].
+#[link_section = ".init.text"]
+unsafe fn efi_first_reserved(start: u64, end: u64) -> (u64, u64) {
+    let mut i = 0;
+    // SAFETY: By the caller's guarantee.
+    while let Some(r) = unsafe { reserved_region(i) } {
+        i += 1;
+        let r_end = r.base.saturating_add(r.size);
+        if r_end <= start {
+            continue;
+        }
+        if r.base < end {
+            return (r.base.max(start), r_end.min(end));
+        }
+        break;
+    }
+    (end, end)
+}
+
+/// `efi_unreserved_is_ram()`: whether E820 says RAM for all whole pages of
+/// `[start, end)` that nobody has reserved yet.  What is reserved is kept
+/// anyway, whatever E820 says of it: `efi_mem_reserve()` of a table in boot
+/// services memory (the ESRT, the mokvar table) made its pages reserved in
+/// E820, and judging the whole region by them would keep all of it.
+///
+/// Exported for KUnit (`efi_memmap_ownership`).
+///
+/// # Safety
+///
+/// Early boot (or KUnit's init-time suite), while memblock is alive.
+#[no_mangle]
+#[link_section = ".init.text"]
+pub unsafe extern "C" fn efi_unreserved_is_ram(mut start: u64, end: u64) -> bool {
+    const MASK: u64 = PAGE_SIZE as u64 - 1;
+    while start < end {
+        // SAFETY: By the caller's guarantee.
+        let (rbase, rend) = unsafe { efi_first_reserved(start, end) };
+        // PAGE_ALIGN(start), PAGE_ALIGN_DOWN(rbase): the gap's whole pages.
+        let gs = start.saturating_add(MASK) & !MASK;
+        let ge = rbase & !MASK;
+        // SAFETY: Early boot; reads the E820 table.
+        if gs < ge
+            && !unsafe { bindings::e820__mapped_all(gs, ge, bindings::e820_type_E820_TYPE_RAM) }
+        {
+            return false;
+        }
+        start = rend;
+    }
+    true
+}
+
 /// `efi_reserve_gaps()`: reserve the parts of `[start, end)` that nobody
 /// has reserved.
 ///
@@ -168,21 +226,8 @@ unsafe fn reserved_region(i: usize) -> Option<bindings::memblock_region> {
 #[link_section = ".init.text"]
 unsafe fn efi_reserve_gaps(mut start: u64, end: u64) {
     while start < end {
-        let (mut rbase, mut rend) = (end, end);
-        let mut i = 0;
         // SAFETY: By the caller's guarantee.
-        while let Some(r) = unsafe { reserved_region(i) } {
-            i += 1;
-            let r_end = r.base.saturating_add(r.size);
-            if r_end <= start {
-                continue;
-            }
-            if r.base < end {
-                rbase = r.base.max(start);
-                rend = r_end.min(end);
-            }
-            break;
-        }
+        let (rbase, rend) = unsafe { efi_first_reserved(start, end) };
         if rbase > start {
             // SAFETY: Early boot; memblock_reserve() copes with any range.
             unsafe { bindings::memblock_reserve(start, rbase - start) };
@@ -244,7 +289,8 @@ pub unsafe extern "C" fn efi_reserve_boot_services_range(start: u64, end: u64, k
 
 /// `efi_reserve_boot_services()`: reserve every boot services region so
 /// that nothing is allocated there before `SetVirtualAddressMap()`.
-/// Regions that are not all RAM in E820 (the BIOS' own areas) and regions
+/// Regions that are not all RAM in E820 where nobody reserved them (the
+/// BIOS' own areas) and regions
 /// the firmware also describes as something else (overlapping
 /// descriptors) are kept for good.
 ///
@@ -273,10 +319,8 @@ pub unsafe extern "C" fn efi_reserve_boot_services() {
         let Some(r) = d.range() else {
             continue;
         };
-        // SAFETY: Early boot; reads the E820 table.
-        let mut keep = !unsafe {
-            bindings::e820__mapped_all(r.start, r.end, bindings::e820_type_E820_TYPE_RAM)
-        };
+        // SAFETY: Early boot, memblock is alive; reads the E820 table.
+        let mut keep = !unsafe { efi_unreserved_is_ram(r.start, r.end) };
         if let Some(other) = map.find_overlap(i) {
             pr_warn!(
                 "[Firmware Bug]: EFI boot services region mem{:02} overlaps mem{:02}, keeping it reserved\n",
