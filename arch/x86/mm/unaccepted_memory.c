@@ -48,6 +48,7 @@
 
 static bool sim_active __ro_after_init;
 static unsigned int sim_delay_us __ro_after_init = SIM_DEFAULT_DELAY_US;
+static bool sim_trace __ro_after_init;
 
 /*
  * Which units are still unaccepted, as the simulated platform knows it: a
@@ -88,6 +89,14 @@ static int __init efi_unaccepted_sim_delay_setup(char *arg)
 	return kstrtouint(arg, 0, &sim_delay_us);
 }
 early_param("efi_unaccepted_sim_delay", efi_unaccepted_sim_delay_setup);
+
+/* efi_unaccepted_sim_trace: log every accept, with the CPU doing it. */
+static int __init efi_unaccepted_sim_trace_setup(char *arg)
+{
+	sim_trace = true;
+	return 0;
+}
+early_param("efi_unaccepted_sim_trace", efi_unaccepted_sim_trace_setup);
 
 static bool sim_shadow_init(const struct efi_unaccepted_memory *t)
 {
@@ -176,6 +185,9 @@ static void efi_unaccepted_sim_accept(phys_addr_t start, phys_addr_t end)
 	}
 	first = (start - t->phys_base) / unit;
 	last = (end - t->phys_base) / unit;
+	if (sim_trace)
+		pr_info("efi_unaccepted_sim: accept [%#llx, %#llx) on CPU %d\n",
+			(u64)start, (u64)end, raw_smp_processor_id());
 	for (u = first; u < last; u++) {
 		if (!test_and_clear_bit(u, sim_shadow)) {
 			atomic64_inc(&sim_double_accepts);

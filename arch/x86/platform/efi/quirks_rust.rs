@@ -206,11 +206,13 @@ pub unsafe extern "C" fn efi_unreserved_is_ram(mut start: u64, end: u64) -> bool
         // PAGE_ALIGN(start), PAGE_ALIGN_DOWN(rbase): the gap's whole pages.
         let gs = start.saturating_add(MASK) & !MASK;
         let ge = rbase & !MASK;
-        // SAFETY: Early boot; reads the E820 table.
-        if gs < ge
-            && !unsafe { bindings::e820__mapped_all(gs, ge, bindings::e820_type_E820_TYPE_RAM) }
-        {
-            return false;
+        if gs < ge {
+            // SAFETY: Early boot; reads the E820 table.
+            let ram =
+                unsafe { bindings::e820__mapped_all(gs, ge, bindings::e820_type_E820_TYPE_RAM) };
+            if !ram {
+                return false;
+            }
         }
         start = rend;
     }
