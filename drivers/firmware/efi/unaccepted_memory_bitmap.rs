@@ -408,20 +408,41 @@ impl UnacceptedTable {
 
     /// `bitmap_clear(bitmap, run.start, run.end - run.start)` after the run
     /// was accepted.  Bits at or past `nbits` are never touched.
+    ///
+    /// The partial words at either end are masked; the whole words between
+    /// them are zeroed with one `memset()` (the C clears word by word).
     pub fn bitmap_clear(&self, bitmap: &mut [usize], run: &BitRange) {
         let end = min(run.end, self.nbits);
-        let mut bit = run.start;
-        while bit < end {
-            let off = bit & (BITS_PER_LONG - 1);
-            // At most a word, at least one bit: the loop always advances.
-            let n = min(BITS_PER_LONG.saturating_sub(off), end.saturating_sub(bit));
-            let mask = low_mask(n).checked_shl(bits_u32(off)).unwrap_or(0);
-            // Past the end of the slice: so is the rest of the run.
-            let Some(word) = word_index(bit).and_then(|i| bitmap.get_mut(i)) else {
-                break;
-            };
-            *word &= !mask;
-            bit = bit.saturating_add(n);
+        if run.start >= end {
+            return;
+        }
+        // `end - 1` does not wrap: `end > run.start >= 0`.
+        let last_bit = end.saturating_sub(1);
+        let (Some(first), Some(last)) = (word_index(run.start), word_index(last_bit)) else {
+            return;
+        };
+        // BITMAP_FIRST_WORD_MASK(start) and BITMAP_LAST_WORD_MASK(end).
+        let first_mask = usize::MAX
+            .checked_shl(bits_u32(run.start & (BITS_PER_LONG - 1)))
+            .unwrap_or(0);
+        let last_mask = usize::MAX
+            .checked_shr(bits_u32((BITS_PER_LONG - 1) - (last_bit & (BITS_PER_LONG - 1))))
+            .unwrap_or(0);
+        // Past the end of the slice: so is the rest of the run.
+        let Some(word) = bitmap.get_mut(first) else {
+            return;
+        };
+        if first == last {
+            *word &= !(first_mask & last_mask);
+            return;
+        }
+        *word &= !first_mask;
+        let inner = first.saturating_add(1)..min(last, bitmap.len());
+        if let Some(words) = bitmap.get_mut(inner) {
+            words.fill(0);
+        }
+        if let Some(word) = bitmap.get_mut(last) {
+            *word &= !last_mask;
         }
     }
 
@@ -491,15 +512,6 @@ fn bits_u32(bits: u64) -> u32 {
     u32::try_from(bits).unwrap_or(u32::MAX)
 }
 
-/// A word with the low `n` bits set (`n <= BITS_PER_LONG`).
-fn low_mask(n: u64) -> usize {
-    if n >= BITS_PER_LONG {
-        usize::MAX
-    } else {
-        1usize.checked_shl(bits_u32(n)).unwrap_or(0).wrapping_sub(1)
-    }
-}
-
 /// The word holding `bit`, if that index fits in `usize`.
 fn word_index(bit: u64) -> Option<usize> {
     usize::try_from(bit.checked_div(BITS_PER_LONG)?).ok()
@@ -513,40 +525,42 @@ fn find_next_bit(bitmap: &[usize], size: u64, start: u64, zero: bool) -> u64 {
     if start >= size {
         return size;
     }
-    let fetch = |idx: u64| -> usize {
-        let word = usize::try_from(idx)
-            .ok()
-            .and_then(|i| bitmap.get(i))
-            .copied()
-            .unwrap_or(0);
-        if zero {
-            !word
-        } else {
-            word
-        }
+    // Words are read inverted for find_next_zero_bit().
+    let flip = if zero { usize::MAX } else { 0 };
+    let Some(first) = word_index(start) else {
+        return size;
     };
-    let mut idx = start.checked_div(BITS_PER_LONG).unwrap_or(0);
-    // BITMAP_FIRST_WORD_MASK(start)
+    // The words holding bits below `size`, and those of them in the slice.
+    let nwords = usize::try_from(size.div_ceil(BITS_PER_LONG)).unwrap_or(usize::MAX);
+    let words = bitmap.get(first..min(nwords, bitmap.len())).unwrap_or(&[]);
+    // BITMAP_FIRST_WORD_MASK(start) on the first word, then whole words.
     let first_mask = usize::MAX
         .checked_shl(bits_u32(start & (BITS_PER_LONG - 1)))
         .unwrap_or(0);
-    let mut word = fetch(idx) & first_mask;
-    while word == 0 {
-        // Stop once the next word starts at or past size.
-        match idx
-            .checked_add(1)
-            .and_then(|next| next.checked_mul(BITS_PER_LONG))
-        {
-            Some(next_bit) if next_bit < size => idx = idx.saturating_add(1),
-            _ => return size,
+    let mut mask = first_mask;
+    let mut found = None;
+    for (i, &w) in words.iter().enumerate() {
+        let w = (w ^ flip) & mask;
+        if w != 0 {
+            found = Some((i, w));
+            break;
         }
-        // Only zeros past the end of the slice: no set bit to find there.
-        if !zero && usize::try_from(idx).map_or(true, |i| i >= bitmap.len()) {
-            return size;
-        }
-        word = fetch(idx);
+        mask = usize::MAX;
     }
-    let bit = idx
+    let (idx, word) = match found {
+        Some((i, w)) => (first.saturating_add(i), w),
+        // Past the slice every word reads as 0: a zero bit right there
+        // (if that word still holds bits below `size`), never a set one.
+        None => {
+            let idx = first.saturating_add(words.len());
+            if !zero || idx >= nwords {
+                return size;
+            }
+            (idx, mask)
+        }
+    };
+    let bit = u64::try_from(idx)
+        .unwrap_or(u64::MAX)
         .saturating_mul(BITS_PER_LONG)
         .saturating_add(u64::from(word.trailing_zeros()));
     min(bit, size)
