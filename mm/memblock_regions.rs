@@ -306,7 +306,8 @@ pub fn validate<R: Region>(regions: &[R], cnt: usize) -> Result<(), RegionError>
     for r in live {
         let (base, size) = (r.base(), r.size());
         let end = base.wrapping_add(size);
-        bad |= (end <= base) | (base < prev_end);
+        bad |= end <= base;
+        bad |= base < prev_end;
         prev_end = end;
     }
     if !bad {
@@ -356,10 +357,10 @@ pub fn reserved_kern_size_checked<R: Region>(
         let (base, size) = (r.base(), r.size());
         let end = base.wrapping_add(size);
         // As in `validate()`.
-        bad |= (end <= base) | (base < prev_end);
+        bad |= end <= base;
+        bad |= base < prev_end;
         prev_end = end;
-        if base <= limit && r.flags() & MEMBLOCK_RSRV_KERN != 0 && (all_nodes || nid == r.nid())
-        {
+        if base <= limit && r.flags() & MEMBLOCK_RSRV_KERN != 0 && (all_nodes || nid == r.nid()) {
             let size = if end > limit {
                 limit.wrapping_sub(base)
             } else {

@@ -426,7 +426,9 @@ impl UnacceptedTable {
             .checked_shl(bits_u32(run.start & (BITS_PER_LONG - 1)))
             .unwrap_or(0);
         let last_mask = usize::MAX
-            .checked_shr(bits_u32((BITS_PER_LONG - 1) - (last_bit & (BITS_PER_LONG - 1))))
+            .checked_shr(bits_u32(
+                (BITS_PER_LONG - 1).wrapping_sub(last_bit & (BITS_PER_LONG - 1)),
+            ))
             .unwrap_or(0);
         // Past the end of the slice: so is the rest of the run.
         let Some(word) = bitmap.get_mut(first) else {
