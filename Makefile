@@ -18,16 +18,18 @@ MEM      ?= 1G
 SMP      ?= 2
 APPEND   ?=
 MATRIX   ?= check
-export KDIR MEM SMP APPEND MATRIX
+FUZZ_SECONDS ?= 60
+export KDIR MEM SMP APPEND MATRIX FUZZ_SECONDS
 
 .PHONY: help deps tree config build kernels initramfs boot ab check \
-	host-test fmt clippy fresh-check mutants clean distclean
+	host-test fmt clippy bench fuzz fresh-check mutants clean distclean
 
 help:
 	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
 	@echo "Other targets: deps tree config build boot kernels host-test fmt clippy"
-	@echo "               fresh-check mutants clean"
+	@echo "               bench fuzz fresh-check mutants clean"
 	@echo "Variables: KDIR= VARIANT=c|rust|stock MEM=1G SMP=2 APPEND='...' MATRIX=check|full|kexec"
+	@echo "           FUZZ_SECONDS=60 (make fuzz, per target)"
 
 deps:
 	@scripts/setup-deps.sh
@@ -78,9 +80,19 @@ fmt:
 clippy:
 	@scripts/check.sh clippy
 
+# Instruction counts of the C and the Rust on the same inputs (valgrind's
+# callgrind); prints a table, fails only if something does not build or run.
+bench: tree
+	@tools/testing/bench/run.sh $(KDIR)
+
+# Coverage-guided fuzzing (libFuzzer via cargo-fuzz) of the Rust against
+# the C, FUZZ_SECONDS per target.
+fuzz: tree
+	@tools/testing/fuzz/run.sh $(KDIR)
+
 clean:
 	rm -rf build/out-c build/out-rust build/out-stock build/out-mutant build/mutants build/boot \
-		build/logs build/results build/host
+		build/logs build/results build/host build/bench build/fuzz/target
 
 distclean:
 	rm -rf build
