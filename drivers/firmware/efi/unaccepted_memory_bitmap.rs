@@ -274,6 +274,7 @@ impl UnacceptedTable {
     ///
     /// `version` is not checked here: `efi_config_parse_tables()` already
     /// drops a table whose version is not 1.
+    #[inline]
     pub fn new(
         unit_size: u32,
         phys_base: u64,
@@ -328,6 +329,7 @@ impl UnacceptedTable {
     }
 
     /// `DIV_ROUND_UP(off, unit_size)`, without the C's `off + unit_size - 1`.
+    #[inline]
     fn div_round_up(&self, off: u64) -> u64 {
         let units = off.checked_shr(self.unit_shift).unwrap_or(0);
         if off & self.unit_size.saturating_sub(1) != 0 {
@@ -340,6 +342,7 @@ impl UnacceptedTable {
     /// The C's common prologue: offsets `[start, end)` from `phys_base`
     /// after clamping to the bitmap and adding the guard unit, or `None`
     /// where the C returns early (`end < phys_base`).
+    #[inline]
     fn clamp(&self, start: u64, size: u64) -> Option<(u64, u64)> {
         // `phys_addr_t end = start + size;` wraps in the C; a wrapped
         // request keeps its wrapped end, as there.
@@ -364,6 +367,7 @@ impl UnacceptedTable {
     /// The unit range `accept_memory(start, size)` works on, or `None` when
     /// the C returns before taking the lock (the range ends below
     /// `phys_base`).
+    #[inline]
     pub fn accept_memory_range(&self, start: u64, size: u64) -> Option<AcceptRange> {
         let (start, end) = self.clamp(start, size)?;
         Some(AcceptRange {
@@ -451,6 +455,7 @@ impl UnacceptedTable {
     /// `range_contains_unaccepted_memory(start, size)`: whether any unit the
     /// range touches, plus the guard unit when the range ends on a unit
     /// boundary, is still unaccepted.
+    #[inline]
     pub fn range_contains_unaccepted_memory(
         &self,
         bitmap: &[usize],
@@ -523,6 +528,7 @@ fn word_index(bit: u64) -> Option<usize> {
 /// (`zero == true`) over bits `[start, size)`: the first match, or `size`.
 ///
 /// Words beyond the slice read as 0, i.e. as accepted.
+#[inline]
 fn find_next_bit(bitmap: &[usize], size: u64, start: u64, zero: bool) -> u64 {
     if start >= size {
         return size;

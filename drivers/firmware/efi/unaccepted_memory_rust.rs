@@ -69,6 +69,7 @@ struct Table {
 
 impl Table {
     /// Finds and validates the table; `None` if there is none or it is bad.
+    #[inline]
     fn get() -> Option<Self> {
         // SAFETY: Reads `efi.unaccepted`, which is set before any caller
         // can run and never changes (KUnit tests swap it only while no other
@@ -105,6 +106,7 @@ impl Table {
     }
 }
 
+#[cold]
 fn report_bad_table(e: TableError, hdr: &bindings::efi_unaccepted_memory) {
     if !BAD_TABLE_REPORTED.swap(true, Ordering::Relaxed) {
         pr_err!(

@@ -23,6 +23,9 @@
 #   BENCH_ONLY           groups to run (default "memblock unaccepted memmap";
 #                        the others' rows come from their last run)
 #   BENCH_REPORT_ONLY=1  print the table of the last run again
+#   BENCH_MAX_MIB        largest unaccepted memory bitmap (default 256; the
+#                        C's range_contains_unaccepted_memory() at 256 MiB is
+#                        3.4e10 instructions, most of a run's 4 minutes)
 #
 # Flags.  C (clang, as the kernel is built with LLVM=1): -O2 and those of
 # the kernel's x86-64 command line that change the generated code in

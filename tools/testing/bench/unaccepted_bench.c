@@ -97,6 +97,9 @@ static void fill(struct efi_unaccepted_memory *t, size_t bytes, enum fill how)
 int main(void)
 {
 	static const unsigned int mib[] = { 1, 4, 16, 64, 256 };
+	/* BENCH_MAX_MIB: the largest bitmap to measure (quick runs). */
+	const char *env = getenv("BENCH_MAX_MIB");
+	unsigned long limit = env ? strtoul(env, NULL, 0) : 256;
 	size_t max = (size_t)mib[sizeof(mib) / sizeof(mib[0]) - 1] << 20;
 	struct efi_unaccepted_memory *t;
 	char sz[32];
@@ -115,6 +118,9 @@ int main(void)
 	bench_calibrate();
 	for (unsigned int k = 0; k < sizeof(mib) / sizeof(mib[0]); k++) {
 		size_t bytes = (size_t)mib[k] << 20;
+
+		if (mib[k] > limit)
+			break;
 		u64 span = bytes * 8 * UNIT, page = PHYS_BASE + span / 2 + 4096;
 		unsigned long c_calls, rs_calls;
 
