@@ -4,7 +4,7 @@
 #
 #   make ab      build the C and the Rust kernel, boot both under QEMU/OVMF,
 #                run KUnit, print the A/B table (the main job)
-#   make check   host tests, rustfmt/clippy, then `make ab`; ends with
+#   make check   host tests, rustfmt/clippy, a short fuzz run, then `make ab`; ends with
 #                "N passed, N failed"
 #
 # Both install what they need (scripts/setup-deps.sh) and prepare the
