@@ -13,8 +13,10 @@
 //!
 //! The module uses `core` only: no allocation, no kernel APIs and no panics on
 //! any input (no indexing, no unchecked arithmetic, no `copy_within()`: the
-//! object code has no panicking path at all; the `memmove()`s of the C are
-//! `ptr::copy()`s on ranges checked first).  It is generic over [`Region`]
+//! object code has no panicking path of its own).  The `memmove()`s of the C
+//! are `ptr::copy()`s of ranges checked first; with
+//! `CONFIG_RUST_DEBUG_ASSERTIONS` core adds its alignment and null-pointer
+//! precondition checks to them, which slices always meet.  It is generic over [`Region`]
 //! because the layout of `struct memblock_region` depends on the
 //! configuration (`nid` exists only with `CONFIG_NUMA`).
 //!
