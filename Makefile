@@ -4,7 +4,7 @@
 #
 #   make ab      build the C and the Rust kernel, boot both under QEMU/OVMF,
 #                run KUnit, print the A/B table (the main job)
-#   make check   host tests, rustfmt/clippy, then `make ab`; ends with
+#   make check   host tests, rustfmt/clippy, a short fuzz run, then `make ab`; ends with
 #                "N passed, N failed"
 #
 # Both install what they need (scripts/setup-deps.sh) and prepare the
@@ -22,14 +22,15 @@ SANITIZE ?=
 export KDIR MEM SMP APPEND MATRIX SANITIZE
 
 .PHONY: help deps tree config build kernels initramfs boot ab sim check \
-	host-test fmt clippy fresh-check mutants clean distclean
+	host-test fmt clippy bench fuzz fresh-check mutants clean distclean
 
 help:
 	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
 	@echo "Other targets: deps tree config build boot kernels sim host-test fmt clippy"
-	@echo "               fresh-check mutants clean"
+	@echo "               bench fuzz fresh-check mutants clean"
 	@echo "Variables: KDIR= VARIANT=c|rust|stock MEM=1G SMP=2 APPEND='...' MATRIX=check|full|kexec|sim"
 	@echo "           SANITIZE=kasan (KASAN + UBSAN kernels, C and Rust)"
+	@echo "           FUZZ_SECONDS=60 (make fuzz, per target; make check: 20)"
 
 deps:
 	@scripts/setup-deps.sh
@@ -89,9 +90,19 @@ fmt:
 clippy:
 	@scripts/check.sh clippy
 
+# Instruction counts of the C and the Rust on the same inputs (valgrind's
+# callgrind); prints a table, fails only if something does not build or run.
+bench: tree
+	@tools/testing/bench/run.sh $(KDIR)
+
+# Coverage-guided fuzzing (libFuzzer via cargo-fuzz) of the Rust against
+# the C, FUZZ_SECONDS per target (60 here; make check's short run: 20).
+fuzz: tree
+	@FUZZ_SECONDS=$${FUZZ_SECONDS:-60} tools/testing/fuzz/run.sh $(KDIR)
+
 clean:
 	rm -rf build/out-c build/out-rust build/out-stock build/out-mutant build/mutants build/boot \
-		build/logs build/results build/host
+		build/logs build/results build/host build/bench build/fuzz/target
 
 distclean:
 	rm -rf build

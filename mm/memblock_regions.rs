@@ -13,7 +13,10 @@
 //!
 //! The module uses `core` only: no allocation, no kernel APIs and no panics on
 //! any input (no indexing, no unchecked arithmetic, no `copy_within()`: the
-//! object code has no panicking path at all).  It is generic over [`Region`]
+//! object code has no panicking path of its own).  The `memmove()`s of the C
+//! are `ptr::copy()`s of ranges checked first; with
+//! `CONFIG_RUST_DEBUG_ASSERTIONS` core adds its alignment and null-pointer
+//! precondition checks to them, which slices always meet.  It is generic over [`Region`]
 //! because the layout of `struct memblock_region` depends on the
 //! configuration (`nid` exists only with `CONFIG_NUMA`).
 //!
@@ -208,7 +211,7 @@ pub enum AddRange {
     /// the array; the table is in its final state.
     Done(Warnings),
     /// The C's counting pass found that `nr_new` new regions are needed and
-    /// the table is too full to insert them directly; nothing was changed.
+    /// the array has not that many free entries; nothing was changed.
     ///
     /// The caller must call `memblock_double_array()` while
     /// `!has_room(cnt, max, nr_new)` (returning `-ENOMEM` if it fails), then
@@ -255,32 +258,29 @@ fn numa_valid_node<R: Region>(nid: i32) -> bool {
 /// `memmove(&w[1], &w[0], (w.len() - 1) * sizeof(*w))`: moves every entry
 /// of `w` but the last up by one, leaving `w[0]` as it was.
 ///
-/// An explicit loop over checked accesses rather than `copy_within()`, whose
-/// bounds checks would leave panicking paths in the object code.
+/// A `memmove()`, as in the C: an element loop costs several times the
+/// instructions, and `copy_within()` would bring bounds checks (and so
+/// panicking paths) into the object code.
 fn shift_up<R: Copy>(w: &mut [R]) {
-    // w[j] = w[j - 1] for j from the top down to 1 (for j == 0 the source
-    // index wraps to usize::MAX and `get` yields nothing).
-    let mut i = w.len();
-    while let Some(j) = i.checked_sub(1) {
-        if let Some(&v) = w.get(j.wrapping_sub(1)) {
-            if let Some(d) = w.get_mut(j) {
-                *d = v;
-            }
-        }
-        i = j;
-    }
+    let Some(n) = w.len().checked_sub(1) else {
+        return;
+    };
+    let p = w.as_mut_ptr();
+    // SAFETY: `w` has `n + 1` entries: reading `n` of them from index 0
+    // and writing `n` from index 1 stays inside it; `ptr::copy()` allows
+    // the overlap, and `R: Copy` has no destructor to run or skip.
+    unsafe { core::ptr::copy(p, p.add(1), n) };
 }
 
 /// `memmove(&w[0], &w[1], (w.len() - 1) * sizeof(*w))`: moves every entry
 /// of `w` but the first down by one, leaving the last as it was.
 fn shift_down<R: Copy>(w: &mut [R]) {
-    for dst in 0..w.len() {
-        if let Some(&v) = w.get(dst.wrapping_add(1)) {
-            if let Some(d) = w.get_mut(dst) {
-                *d = v;
-            }
-        }
-    }
+    let Some(n) = w.len().checked_sub(1) else {
+        return;
+    };
+    let p = w.as_mut_ptr();
+    // SAFETY: As in `shift_up()`, reading from index 1 and writing from 0.
+    unsafe { core::ptr::copy(p.add(1), p, n) };
 }
 
 /// Checks that `regions[..cnt]` is a table the C could have built.
@@ -298,6 +298,23 @@ pub fn validate<R: Region>(regions: &[R], cnt: usize) -> Result<(), RegionError>
         cnt,
         max: regions.len(),
     })?;
+    // Every operation validates the whole table first, so this is the
+    // fast path: one pass without branches in its body, which only says
+    // whether something is wrong.  `end <= base` is an empty region or an
+    // end past PHYS_ADDR_MAX; the first region has no predecessor, and no
+    // base is below the initial 0.  The loop below then names the culprit.
+    let mut bad = false;
+    let mut prev_end: u64 = 0;
+    for r in live {
+        let (base, size) = (r.base(), r.size());
+        let end = base.wrapping_add(size);
+        bad |= end <= base;
+        bad |= base < prev_end;
+        prev_end = end;
+    }
+    if !bad {
+        return Ok(());
+    }
     let mut prev_end: Option<u64> = None;
     for (idx, r) in live.iter().enumerate() {
         if r.size() == 0 {
@@ -313,6 +330,51 @@ pub fn validate<R: Region>(regions: &[R], cnt: usize) -> Result<(), RegionError>
         prev_end = Some(end);
     }
     Ok(())
+}
+
+/// `memblock_reserved_kern_size()` on the array `regions` (`max` entries)
+/// with `cnt` in use, validating the table as [`validate`] does in the same
+/// pass: the size of the `MEMBLOCK_RSRV_KERN` regions below `limit` on node
+/// `nid` (all nodes if `nid` is not a valid node id), or why the table is
+/// not one the C could have built.
+///
+/// One pass instead of [`validate`] and then [`RegionTable::reserved_kern_size`]:
+/// on a valid table the regions are sorted, so skipping those above `limit`
+/// is the C's `break`, and the walk goes on only to finish the validation.
+pub fn reserved_kern_size_checked<R: Region>(
+    regions: &[R],
+    cnt: usize,
+    limit: u64,
+    nid: i32,
+) -> Result<u64, RegionError> {
+    let Some(live) = regions.get(..cnt).filter(|_| !regions.is_empty()) else {
+        validate(regions, cnt)?;
+        return Ok(0);
+    };
+    let all_nodes = !numa_valid_node::<R>(nid);
+    let mut total: u64 = 0;
+    let mut bad = false;
+    let mut prev_end: u64 = 0;
+    for r in live {
+        let (base, size) = (r.base(), r.size());
+        let end = base.wrapping_add(size);
+        // As in `validate()`.
+        bad |= end <= base;
+        bad |= base < prev_end;
+        prev_end = end;
+        if base <= limit && r.flags() & MEMBLOCK_RSRV_KERN != 0 && (all_nodes || nid == r.nid()) {
+            let size = if end > limit {
+                limit.wrapping_sub(base)
+            } else {
+                size
+            };
+            total = total.wrapping_add(size);
+        }
+    }
+    if bad {
+        validate(regions, cnt)?;
+    }
+    Ok(total)
 }
 
 /// Result of one pass of `memblock_add_range()`.
@@ -562,11 +624,13 @@ impl<'a, R: Region> RegionTable<'a, R> {
     /// array: adds `[base, base + size)` (capped at `PHYS_ADDR_MAX`) with
     /// `nid` and `flags`, leaving already covered parts alone.
     ///
-    /// Handles the zero size, the empty array (`regions[0].size == 0`) and the
-    /// direct insertion when `cnt * 2 + 1 <= max` completely and returns
-    /// [`AddRange::Done`].  Otherwise it runs the C's counting pass and
-    /// returns [`AddRange::NeedSlots`] without changing anything, unless
-    /// nothing needs adding.
+    /// Handles the zero size, the empty array (`regions[0].size == 0`), the
+    /// direct insertion when `cnt * 2 + 1 <= max`, and the counting pass
+    /// followed by the inserting pass when the regions it found fit without
+    /// growing, completely and returns [`AddRange::Done`] (with the warnings
+    /// of both passes, as often as the C warns).  Otherwise it returns
+    /// [`AddRange::NeedSlots`] after the counting pass without changing
+    /// anything, unless nothing needs adding.
     pub fn add_range(
         &mut self,
         base: u64,
@@ -613,6 +677,17 @@ impl<'a, R: Region> RegionTable<'a, R> {
         if insert {
             self.merge_regions(pass.start_rgn, pass.end_rgn)?;
             return Ok(AddRange::Done(pass.warnings));
+        }
+        if self.has_room(pass.nr_new) {
+            // The C's `while (type->cnt + nr_new > type->max)` does not
+            // grow, and its `goto repeat` inserts on the unchanged table.
+            let mut warnings = pass.warnings;
+            let pass = self.add_pass(base, end, nid, flags, true)?;
+            warnings.add(pass.warnings);
+            if pass.nr_new != 0 {
+                self.merge_regions(pass.start_rgn, pass.end_rgn)?;
+            }
+            return Ok(AddRange::Done(warnings));
         }
         Ok(AddRange::NeedSlots {
             nr_new: pass.nr_new,

@@ -20,7 +20,7 @@
 //! hotplug (`CONFIG_MEMORY_HOTPLUG`).
 
 use core::ffi::c_int;
-use core::ptr::addr_of_mut;
+use core::ptr::{addr_of, addr_of_mut};
 use kernel::bindings;
 use kernel::prelude::*;
 
@@ -275,25 +275,29 @@ unsafe fn setclr_flag(
     set: bool,
     flag: u32,
 ) -> c_int {
-    // Refuse a bogus table before memblock_double_array() copies it.
-    // SAFETY: Forwarded from the caller.
-    if let Err(e) = unsafe { table(type_) } {
-        return refuse(func, e);
-    }
-
-    // memblock_isolate_range() grows first, with the capped size.
+    // memblock_isolate_range() grows first, with the capped size.  The
+    // table is validated once, before that: a bogus one is refused before
+    // memblock_double_array() copies it.
     let slots = memblock_regions::isolate_range_slots(base, size);
-    let capped = memblock_regions::cap_size(base, size);
-    // SAFETY: Forwarded from the caller; no table is alive.
-    if let Err(err) = unsafe { grow(type_, slots, base, capped) } {
-        return err;
-    }
-
-    // SAFETY: Forwarded from the caller; re-read after growing.
-    let done = match unsafe { table(type_) } {
-        Ok(mut t) => t.setclr_flag(base, size, set, flag),
-        Err(e) => Err(e),
+    // SAFETY: Forwarded from the caller.
+    let mut t = match unsafe { table(type_) } {
+        Ok(t) if t.has_room(slots) => t,
+        Ok(_) => {
+            let capped = memblock_regions::cap_size(base, size);
+            // SAFETY: Forwarded from the caller; the view above is not used
+            // again (growing may replace the array it views).
+            if let Err(err) = unsafe { grow(type_, slots, base, capped) } {
+                return err;
+            }
+            // SAFETY: Forwarded from the caller; re-read after growing.
+            match unsafe { table(type_) } {
+                Ok(t) => t,
+                Err(e) => return refuse(func, e),
+            }
+        }
+        Err(e) => return refuse(func, e),
     };
+    let done = t.setclr_flag(base, size, set, flag);
     match done {
         Ok(()) => 0,
         Err(e) => refuse(func, e),
@@ -384,9 +388,20 @@ pub unsafe extern "C" fn memblock_reserved_kern_size(
     limit: bindings::phys_addr_t,
     nid: c_int,
 ) -> bindings::phys_addr_t {
-    // SAFETY: As in `memblock_reserve_kern()`.
-    match unsafe { table(addr_of_mut!(bindings::memblock.reserved)) } {
-        Ok(t) => t.reserved_kern_size(limit, nid),
+    // SAFETY: `memblock.reserved` is a valid `struct memblock_type`, and the
+    // caller guarantees memblock is alive and serialised; nothing here
+    // writes to it.
+    let t = unsafe { &*addr_of!(bindings::memblock.reserved) };
+    let regions: &[bindings::memblock_region] = if t.regions.is_null() {
+        &[]
+    } else {
+        // SAFETY: `regions` is non-null and points to `max` initialised
+        // entries that nobody writes meanwhile.
+        unsafe { core::slice::from_raw_parts(t.regions, t.max) }
+    };
+    // Validates the table in the same pass (an empty slice is `NoArray`).
+    match memblock_regions::reserved_kern_size_checked(regions, t.cnt, limit, nid) {
+        Ok(size) => size,
         Err(e) => {
             refuse("memblock_reserved_kern_size", e);
             0

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# check.sh [host|fmt|clippy|ab|all]
+# check.sh [host|fmt|clippy|fuzz|ab|all]
 #
 # The project's tests.  Every step records one line per test in
 # build/results/STEP.txt ("PASS name" / "FAIL name -- why"); the last line
@@ -145,6 +145,16 @@ clippy() {
 	fi
 }
 
+# A short libFuzzer run of each fuzz target (tools/testing/fuzz/run.sh
+# writes one PASS/FAIL line per target, with its execution count);
+# FUZZ_SECONDS per target, 20 by default here.
+fuzz() {
+	begin fuzz
+	FUZZ_SECONDS=${FUZZ_SECONDS:-20} FUZZ_RESULTS="$res/fuzz.txt" \
+		tools/testing/fuzz/run.sh "$kdir" 2>&1 | tee "$top/build/logs/fuzz.log" | tail -4
+	grep -q . "$res/fuzz.txt" || fail "fuzz" "tools/testing/fuzz/run.sh reported nothing (see build/logs/fuzz.log)"
+}
+
 ab() {
 	begin ab-build
 	if make --no-print-directory kernels; then
@@ -166,9 +176,10 @@ case "$what" in
 host) host ;;
 fmt) fmt ;;
 clippy) clippy ;;
+fuzz) fuzz ;;
 ab) ab ;;
-all) rm -f "$res"/*.txt; host; fmt; clippy; ab ;;
-*) echo "usage: check.sh [host|fmt|clippy|ab|all]" >&2; exit 2 ;;
+all) rm -f "$res"/*.txt; host; fmt; clippy; fuzz; ab ;;
+*) echo "usage: check.sh [host|fmt|clippy|fuzz|ab|all]" >&2; exit 2 ;;
 esac
 
 files=("${ran[@]}")

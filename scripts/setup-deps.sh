@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Install what bootmem-rs needs on a Debian 12 machine, idempotently:
-# Debian packages (only the missing ones; no apt traffic when all are there)
-# and bindgen-cli 0.70.1 under build/tools (built once with Debian's cargo).
+# Debian packages (only the missing ones; no apt traffic when all are there),
+# bindgen-cli 0.70.1 and cargo-fuzz 0.13.2 under build/tools (built once with
+# Debian's cargo), and the crates of the fuzz targets (cargo fetch).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -13,11 +14,13 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 # kernel (clang, ccache) and the host tests (gcc with ASan/UBSan) use,
 # QEMU/OVMF, and what the kernel build and the initramfs need (kexec-tools:
 # /sbin/kexec and the libraries ldd lists go into the kexec point's
-# initramfs; Debian ships no static build).
+# initramfs; Debian ships no static build), valgrind (make bench: callgrind
+# counts instructions; perf has no hardware counters in a VM) and g++
+# (libfuzzer-sys builds libFuzzer, C++, for make fuzz).
 pkgs=(linux-source-6.12 xz-utils rustc-web rust-web-src cargo-web rustfmt-web
       rust-web-clippy qemu-system-x86 ovmf clang lld llvm libclang-dev ccache
       gcc libc6-dev bc flex bison libelf-dev libssl-dev cpio kmod busybox-static
-      liburcu-dev kexec-tools python3 git make ca-certificates)
+      liburcu-dev kexec-tools python3 git make ca-certificates valgrind g++)
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -43,5 +46,17 @@ if ! "$bindgen" --version 2>/dev/null | grep -q '0\.70\.1'; then
 	PATH=/usr/bin:/bin /usr/bin/cargo install --locked --quiet bindgen-cli --version 0.70.1 \
 		--root "$top/build/tools"
 fi
+
+# make fuzz: cargo-fuzz, run with --sanitizer none so that Debian's stable
+# toolchain suffices (tools/testing/fuzz/run.sh says why).
+cargo_fuzz="$top/build/tools/bin/cargo-fuzz"
+if ! "$cargo_fuzz" --version 2>/dev/null | grep -q '0\.13\.2'; then
+	echo "setup-deps: building cargo-fuzz 0.13.2 (about 2 minutes)"
+	PATH=/usr/bin:/bin /usr/bin/cargo install --locked --quiet cargo-fuzz --version 0.13.2 \
+		--root "$top/build/tools"
+fi
+# The fuzz targets' crates (libfuzzer-sys and what it needs), once.
+PATH=/usr/bin:/bin /usr/bin/cargo fetch --locked --quiet \
+	--manifest-path "$top/tools/testing/fuzz/Cargo.toml"
 
 echo "setup-deps: ok"

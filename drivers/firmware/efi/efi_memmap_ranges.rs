@@ -85,18 +85,45 @@ pub const EFI_MM_OK: Status = 0;
 /// `EFI_MM_BAD_RSV`: the reserved table is unsorted, overlapping or wraps.
 pub const EFI_MM_BAD_RSV: Status = 1;
 
-fn read_u32(b: &[u8], off: usize) -> u32 {
-    match b.get(off..off.saturating_add(4)).map(<[u8; 4]>::try_from) {
-        Some(Ok(a)) => u32::from_ne_bytes(a),
-        _ => 0,
-    }
+/// The first [`DESC_SIZE_MIN`] bytes of a descriptor, as an array: the
+/// fields at their fixed offsets are then read without bounds checks.
+type RawDesc = [u8; DESC_SIZE_MIN];
+
+fn raw_desc(b: &[u8]) -> Option<&RawDesc> {
+    b.get(..DESC_SIZE_MIN)?.try_into().ok()
 }
 
-fn read_u64(b: &[u8], off: usize) -> u64 {
-    match b.get(off..off.saturating_add(8)).map(<[u8; 8]>::try_from) {
-        Some(Ok(a)) => u64::from_ne_bytes(a),
-        _ => 0,
+// The offsets are constants inside the array: `get` and `try_from` fold
+// away, leaving one load.
+fn field_u32<const OFF: usize>(d: &RawDesc) -> u32 {
+    d.get(OFF..OFF + 4)
+        .and_then(|f| <[u8; 4]>::try_from(f).ok())
+        .map_or(0, u32::from_ne_bytes)
+}
+
+fn field_u64<const OFF: usize>(d: &RawDesc) -> u64 {
+    d.get(OFF..OFF + 8)
+        .and_then(|f| <[u8; 8]>::try_from(f).ok())
+        .map_or(0, u64::from_ne_bytes)
+}
+
+/// `efi_mm_desc_range()` of `phys_addr` and `num_pages`: see [`Desc::range`].
+fn range_of(phys_addr: u64, num_pages: u64) -> Option<Range> {
+    let max_pages = (u64::MAX - phys_addr) >> EFI_PAGE_SHIFT;
+    if num_pages == 0 || num_pages > max_pages {
+        return None;
     }
+    Some(Range {
+        start: phys_addr,
+        // Cannot wrap: num_pages <= (MAX - phys_addr) >> shift.
+        end: phys_addr.wrapping_add(num_pages << EFI_PAGE_SHIFT),
+    })
+}
+
+/// The range of the descriptor in `d` (only `phys_addr` and `num_pages`
+/// are read).
+fn raw_range(d: &RawDesc) -> Option<Range> {
+    range_of(field_u64::<8>(d), field_u64::<24>(d))
 }
 
 /// One descriptor, decoded (`efi_memory_desc_t`).
@@ -118,15 +145,13 @@ impl Desc {
     /// Decodes the first [`DESC_SIZE_MIN`] bytes of `b`; `None` if `b` is
     /// shorter.
     pub fn parse(b: &[u8]) -> Option<Self> {
-        if b.len() < DESC_SIZE_MIN {
-            return None;
-        }
+        let d = raw_desc(b)?;
         Some(Desc {
-            ty: MemoryType(read_u32(b, 0)),
-            phys_addr: read_u64(b, 8),
-            virt_addr: read_u64(b, 16),
-            num_pages: read_u64(b, 24),
-            attribute: MemoryAttribute(read_u64(b, 32)),
+            ty: MemoryType(field_u32::<0>(d)),
+            phys_addr: field_u64::<8>(d),
+            virt_addr: field_u64::<16>(d),
+            num_pages: field_u64::<24>(d),
+            attribute: MemoryAttribute(field_u64::<32>(d)),
         })
     }
 
@@ -145,15 +170,7 @@ impl Desc {
     /// `None` if it has no pages or its end does not fit in 64 bits (an end
     /// at exactly 2^64 does not fit either).
     pub fn range(&self) -> Option<Range> {
-        let max_pages = (u64::MAX - self.phys_addr) >> EFI_PAGE_SHIFT;
-        if self.num_pages == 0 || self.num_pages > max_pages {
-            return None;
-        }
-        Some(Range {
-            start: self.phys_addr,
-            // Cannot overflow: num_pages <= (MAX - phys_addr) >> shift.
-            end: self.phys_addr + (self.num_pages << EFI_PAGE_SHIFT),
-        })
+        range_of(self.phys_addr, self.num_pages)
     }
 }
 
@@ -238,15 +255,25 @@ impl<'a> MemoryMap<'a> {
         Desc::parse(self.bytes.get(off..off.checked_add(self.desc_size)?)?)
     }
 
+    /// The first `DESC_SIZE_MIN` bytes of each descriptor, in order.
+    fn raw(&self) -> impl Iterator<Item = &'a RawDesc> + 'a {
+        // By the invariant the first `nr * desc_size` bytes are there, in
+        // exactly `nr` chunks of at least DESC_SIZE_MIN bytes: `raw_desc`
+        // never fails and exactly `nr` descriptors come out.
+        // (`max` changes nothing but tells the compiler so.)
+        let desc_size = self.desc_size.max(DESC_SIZE_MIN);
+        let len = self.nr.checked_mul(desc_size).unwrap_or(0);
+        let bytes: &'a [u8] = self.bytes;
+        bytes
+            .get(..len)
+            .unwrap_or(&[])
+            .chunks_exact(desc_size)
+            .filter_map(raw_desc)
+    }
+
     /// The descriptors in order, striding by `desc_size`.
     pub fn iter(&self) -> impl Iterator<Item = Desc> + 'a {
-        // `chunks_exact` never yields a short chunk, and by the invariant
-        // there are at least `nr` chunks of at least DESC_SIZE_MIN bytes,
-        // so `parse` never fails and exactly `nr` descriptors come out.
-        self.bytes
-            .chunks_exact(self.desc_size)
-            .take(self.nr)
-            .filter_map(Desc::parse)
+        self.raw().filter_map(|d| Desc::parse(d))
     }
 
     /// `efi_mm_find_overlap()`: the index of the first other descriptor
@@ -255,17 +282,22 @@ impl<'a> MemoryMap<'a> {
     /// `idx` has no valid range.
     pub fn find_overlap(&self, idx: usize) -> Option<usize> {
         let r = self.get(idx)?.range()?;
-        self.iter().enumerate().find_map(|(i, d)| match d.range() {
-            Some(r2) if i != idx && r2.start < r.end && r.start < r2.end => Some(i),
-            _ => None,
-        })
+        // `zip(0..nr)` rather than `enumerate()`: no overflow check per step.
+        for (i, d) in (0..self.nr).zip(self.raw()) {
+            if let Some(r2) = raw_range(d) {
+                if i != idx && r2.start < r.end && r.start < r2.end {
+                    return Some(i);
+                }
+            }
+        }
+        None
     }
 
     /// `efi_mm_sorted()`: whether the valid descriptors are in ascending,
     /// non-overlapping order.
     pub fn sorted(&self) -> bool {
         let mut prev_end = 0;
-        for r in self.iter().filter_map(|d| d.range()) {
+        for r in self.raw().filter_map(raw_range) {
             if r.start < prev_end {
                 return false;
             }
@@ -351,7 +383,8 @@ fn move_stride(bytes: &mut [u8], from: usize, to: usize, len: usize) -> bool {
 /// Appends `[s, e)` rounded inward to pages to `out` (counting it even if
 /// `out` is full); empty results are dropped.
 fn emit(s: u64, e: u64, page_size: u64, out: &mut [Range], n: &mut usize) {
-    let mask = page_size - 1;
+    // A power of two (checked by the caller): no wrap.
+    let mask = page_size.wrapping_sub(1);
     let Some(up) = s.checked_add(mask) else {
         return;
     };
@@ -395,10 +428,11 @@ pub fn free_ranges(
         return Err(BadRsv);
     }
     // Validate the whole table first: a bad one frees nothing.
+    // (No base is below the initial 0: the first entry is never "unsorted".)
     let mut prev_end = 0;
-    for (i, r) in rsv.iter().enumerate() {
+    for r in rsv {
         let re = r.base.checked_add(r.size).ok_or(BadRsv)?;
-        if i > 0 && r.base < prev_end {
+        if r.base < prev_end {
             return Err(BadRsv);
         }
         prev_end = re;
@@ -409,10 +443,11 @@ pub fn free_ranges(
         return Ok(0);
     }
     let mut n = 0;
-    let mut cur: Option<Range> = None;
+    // The range being joined, `[cur_s, cur_e)`, if `have`.
+    let (mut have, mut cur_s, mut cur_e) = (false, 0, 0);
     for r in rsv {
-        // Validated above.
-        let re = r.base.saturating_add(r.size);
+        // Validated above: cannot wrap.
+        let re = r.base.wrapping_add(r.size);
         if re <= start || r.size == 0 {
             continue;
         }
@@ -424,18 +459,17 @@ pub fn free_ranges(
         }
         let rs = r.base.max(start);
         let re = re.min(end);
-        match cur.as_mut() {
-            Some(c) if c.end == rs => c.end = re,
-            _ => {
-                if let Some(c) = cur {
-                    emit(c.start, c.end, page_size, out, &mut n);
-                }
-                cur = Some(Range { start: rs, end: re });
-            }
+        if have && rs == cur_e {
+            cur_e = re;
+            continue;
         }
+        if have {
+            emit(cur_s, cur_e, page_size, out, &mut n);
+        }
+        (have, cur_s, cur_e) = (true, rs, re);
     }
-    if let Some(c) = cur {
-        emit(c.start, c.end, page_size, out, &mut n);
+    if have {
+        emit(cur_s, cur_e, page_size, out, &mut n);
     }
     Ok(n)
 }

@@ -288,6 +288,7 @@ impl UnacceptedTable {
     ///
     /// `version` is not checked here: `efi_config_parse_tables()` already
     /// drops a table whose version is not 1.
+    #[inline]
     pub fn new(
         unit_size: u32,
         phys_base: u64,
@@ -355,6 +356,7 @@ impl UnacceptedTable {
     }
 
     /// `off / unit_size`; `unit_size` is not 0.
+    #[inline]
     fn unit_of(&self, off: u64) -> u64 {
         off.checked_div(self.unit_size).unwrap_or(0)
     }
@@ -363,6 +365,7 @@ impl UnacceptedTable {
     /// unit_size - 1) / unit_size` in wrapping `u64`.  Only an `end` within
     /// `unit_size - 1` of 2^64 wraps, which no table of `new()` reaches:
     /// callers pass offsets clamped to the bitmap's span.
+    #[inline]
     fn div_round_up(&self, end: u64) -> u64 {
         self.unit_of(end.wrapping_add(self.unit_size.wrapping_sub(1)))
     }
@@ -371,6 +374,7 @@ impl UnacceptedTable {
     /// after aligning the request to whole pages, clamping it to the bitmap
     /// and adding the guard unit, or `None` where the C returns early (`end
     /// < phys_base`).
+    #[inline]
     fn clamp(&self, start: u64, size: u64) -> Option<(u64, u64)> {
         // `end = PAGE_ALIGN(start + size); start = PAGE_ALIGN_DOWN(start);`
         // (upstream 948a013a54c4): a range ending inside a unit's last page
@@ -398,6 +402,7 @@ impl UnacceptedTable {
     /// The unit range `accept_memory(start, size)` works on, or `None` when
     /// the C returns before taking the lock (the range ends below
     /// `phys_base`).
+    #[inline]
     pub fn accept_memory_range(&self, start: u64, size: u64) -> Option<AcceptRange> {
         let (start, end) = self.clamp(start, size)?;
         Some(AcceptRange {
@@ -442,26 +447,50 @@ impl UnacceptedTable {
 
     /// `bitmap_clear(bitmap, run.start, run.end - run.start)` after the run
     /// was accepted.  Bits at or past `nbits` are never touched.
+    ///
+    /// The partial words at either end are masked; the whole words between
+    /// them are zeroed with one `memset()` (the C clears word by word).
     pub fn bitmap_clear(&self, bitmap: &mut [usize], run: &BitRange) {
         let end = min(run.end, self.nbits);
-        let mut bit = run.start;
-        while bit < end {
-            let off = bit & (BITS_PER_LONG - 1);
-            // At most a word, at least one bit: the loop always advances.
-            let n = min(BITS_PER_LONG.saturating_sub(off), end.saturating_sub(bit));
-            let mask = low_mask(n).checked_shl(bits_u32(off)).unwrap_or(0);
-            // Past the end of the slice: so is the rest of the run.
-            let Some(word) = word_index(bit).and_then(|i| bitmap.get_mut(i)) else {
-                break;
-            };
-            *word &= !mask;
-            bit = bit.saturating_add(n);
+        if run.start >= end {
+            return;
+        }
+        // `end - 1` does not wrap: `end > run.start >= 0`.
+        let last_bit = end.saturating_sub(1);
+        let (Some(first), Some(last)) = (word_index(run.start), word_index(last_bit)) else {
+            return;
+        };
+        // BITMAP_FIRST_WORD_MASK(start) and BITMAP_LAST_WORD_MASK(end).
+        let first_mask = usize::MAX
+            .checked_shl(bits_u32(run.start & (BITS_PER_LONG - 1)))
+            .unwrap_or(0);
+        let last_mask = usize::MAX
+            .checked_shr(bits_u32(
+                (BITS_PER_LONG - 1).wrapping_sub(last_bit & (BITS_PER_LONG - 1)),
+            ))
+            .unwrap_or(0);
+        // Past the end of the slice: so is the rest of the run.
+        let Some(word) = bitmap.get_mut(first) else {
+            return;
+        };
+        if first == last {
+            *word &= !(first_mask & last_mask);
+            return;
+        }
+        *word &= !first_mask;
+        let inner = first.saturating_add(1)..min(last, bitmap.len());
+        if let Some(words) = bitmap.get_mut(inner) {
+            words.fill(0);
+        }
+        if let Some(word) = bitmap.get_mut(last) {
+            *word &= !last_mask;
         }
     }
 
     /// `range_contains_unaccepted_memory(start, size)`: whether any unit the
     /// range touches, plus the guard unit when the range ends on a unit
     /// boundary, is still unaccepted.
+    #[inline]
     pub fn range_contains_unaccepted_memory(
         &self,
         bitmap: &[usize],
@@ -525,15 +554,6 @@ fn bits_u32(bits: u64) -> u32 {
     u32::try_from(bits).unwrap_or(u32::MAX)
 }
 
-/// A word with the low `n` bits set (`n <= BITS_PER_LONG`).
-fn low_mask(n: u64) -> usize {
-    if n >= BITS_PER_LONG {
-        usize::MAX
-    } else {
-        1usize.checked_shl(bits_u32(n)).unwrap_or(0).wrapping_sub(1)
-    }
-}
-
 /// The word holding `bit`, if that index fits in `usize`.
 fn word_index(bit: u64) -> Option<usize> {
     usize::try_from(bit.checked_div(BITS_PER_LONG)?).ok()
@@ -543,44 +563,47 @@ fn word_index(bit: u64) -> Option<usize> {
 /// (`zero == true`) over bits `[start, size)`: the first match, or `size`.
 ///
 /// Words beyond the slice read as 0, i.e. as accepted.
+#[inline]
 fn find_next_bit(bitmap: &[usize], size: u64, start: u64, zero: bool) -> u64 {
     if start >= size {
         return size;
     }
-    let fetch = |idx: u64| -> usize {
-        let word = usize::try_from(idx)
-            .ok()
-            .and_then(|i| bitmap.get(i))
-            .copied()
-            .unwrap_or(0);
-        if zero {
-            !word
-        } else {
-            word
-        }
+    // Words are read inverted for find_next_zero_bit().
+    let flip = if zero { usize::MAX } else { 0 };
+    let Some(first) = word_index(start) else {
+        return size;
     };
-    let mut idx = start.checked_div(BITS_PER_LONG).unwrap_or(0);
-    // BITMAP_FIRST_WORD_MASK(start)
+    // The words holding bits below `size`, and those of them in the slice.
+    let nwords = usize::try_from(size.div_ceil(BITS_PER_LONG)).unwrap_or(usize::MAX);
+    let words = bitmap.get(first..min(nwords, bitmap.len())).unwrap_or(&[]);
+    // BITMAP_FIRST_WORD_MASK(start) on the first word, then whole words.
     let first_mask = usize::MAX
         .checked_shl(bits_u32(start & (BITS_PER_LONG - 1)))
         .unwrap_or(0);
-    let mut word = fetch(idx) & first_mask;
-    while word == 0 {
-        // Stop once the next word starts at or past size.
-        match idx
-            .checked_add(1)
-            .and_then(|next| next.checked_mul(BITS_PER_LONG))
-        {
-            Some(next_bit) if next_bit < size => idx = idx.saturating_add(1),
-            _ => return size,
+    let mut mask = first_mask;
+    let mut found = None;
+    for (i, &w) in words.iter().enumerate() {
+        let w = (w ^ flip) & mask;
+        if w != 0 {
+            found = Some((i, w));
+            break;
         }
-        // Only zeros past the end of the slice: no set bit to find there.
-        if !zero && usize::try_from(idx).map_or(true, |i| i >= bitmap.len()) {
-            return size;
-        }
-        word = fetch(idx);
+        mask = usize::MAX;
     }
-    let bit = idx
+    let (idx, word) = match found {
+        Some((i, w)) => (first.saturating_add(i), w),
+        // Past the slice every word reads as 0: a zero bit right there
+        // (if that word still holds bits below `size`), never a set one.
+        None => {
+            let idx = first.saturating_add(words.len());
+            if !zero || idx >= nwords {
+                return size;
+            }
+            (idx, mask)
+        }
+    };
+    let bit = u64::try_from(idx)
+        .unwrap_or(u64::MAX)
         .saturating_mul(BITS_PER_LONG)
         .saturating_add(u64::from(word.trailing_zeros()));
     min(bit, size)

@@ -74,6 +74,7 @@ struct Table {
 
 impl Table {
     /// Finds and validates the table; `None` if there is none or it is bad.
+    #[inline]
     fn get() -> Option<Self> {
         // SAFETY: Reads `efi.unaccepted`, which is set before any caller
         // can run and never changes (KUnit tests swap it only while no other
@@ -113,6 +114,7 @@ impl Table {
 /// Fails loudly on a table the kernel cannot use safely: names the field,
 /// then panics in `efi_unaccepted_table_unusable()` (which only returns
 /// when a KUnit test redirects it).
+#[cold]
 fn report_bad_table(e: TableError, hdr: &bindings::efi_unaccepted_memory) {
     pr_emerg!(
         "unusable unaccepted memory table: {} (unit_size {:#x}, phys_base {:#x}, size {:#x})\n",
