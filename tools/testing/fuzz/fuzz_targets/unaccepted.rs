@@ -21,10 +21,14 @@
 //!   C's `pfn << PAGE_SHIFT` wraps); there the Rust is checked against the
 //!   model of its documented behaviour instead, and the C's bitmap is
 //!   resynchronised with the Rust's;
-//! * headers the Rust rejects are exactly the bad ones (unit not a power of
-//!   two or below a page, `phys_base` misaligned, end past 2^64); with one,
+//! * headers the Rust rejects are exactly the bad ones (unit 0, below a
+//!   page or not a multiple of it, `phys_base` not page aligned, end past
+//!   2^64); with one, every call fails loudly (`panic()` via
+//!   `efi_unaccepted_table_unusable()`, a counter here, once per call) and
 //!   the Rust takes no lock, accepts nothing, finds nothing and calls every
 //!   pfn RAM.  (The C does not validate, so it does not run on those.)
+//!   Page-multiple units that are not powers of two are good tables,
+//!   compared with the C.
 
 #![no_main]
 
@@ -59,6 +63,7 @@ extern "C" {
     static mut fz_accept_log: [Accept; 4096];
     static mut fz_accept_n: u64;
     static mut fz_lock_takes: u64;
+    static mut fz_panics: u64;
     fn fz_ua_reset();
     fn fz_ua_after() -> *const i8;
     fn fz_pfn_is_ram(rust: bool, pfn: u64) -> bool;
@@ -190,8 +195,15 @@ fn call(rust: bool, t: &Table, c: &Call) -> Outcome {
 /// The model of the Rust's query: any unit `[start, end)` touches, plus the
 /// guard unit if `end` is on a unit boundary, set (offsets clamped to the
 /// table; see unaccepted_memory_bitmap.rs).
+/// The C's widening to whole pages (upstream 948a013a54c4): `PAGE_ALIGN()`
+/// of the end, wrapping.
+fn page_end(start: u64, size: u64) -> u64 {
+    start.wrapping_add(size).wrapping_add(PAGE - 1) & !(PAGE - 1)
+}
+
 fn model_contains(t: &Table, unit: u64, base: u64, nbits: u64, start: u64, size: u64) -> bool {
-    let end = start.wrapping_add(size);
+    let end = page_end(start, size);
+    let start = start & !(PAGE - 1);
     if end < base {
         return false;
     }
@@ -253,7 +265,12 @@ fuzz_target!(|data: &[u8]| {
     let (at_c, at_r) = areas();
     let kind = inp.u8();
     let shift = 12 + u32::from(inp.u8() % 19);
-    let mut unit32 = 1u32 << shift;
+    // Powers of two, and (one in eight) page multiples that are not.
+    let mut unit32 = if kind % 8 == 1 {
+        4096 * (3 + 2 * u32::from(inp.u8()))
+    } else {
+        1u32 << shift
+    };
     let unit = u64::from(unit32);
     let nbytes = inp.below(MAX_BYTES + 1);
     let span = nbytes * 8 * unit;
@@ -271,7 +288,7 @@ fuzz_target!(|data: &[u8]| {
         match inp.u8() % 4 {
             0 => unit32 = inp.u64() as u32,
             1 => unit32 = 1 << (inp.u8() % 12),
-            2 => base_hdr = base | (1 + inp.below(unit - 1)),
+            2 => base_hdr = base | (1 + inp.below(PAGE - 1)),
             _ => size_hdr = u64::MAX / (8 * unit) + 1 + inp.below(1 << 20),
         }
     }
@@ -292,9 +309,9 @@ fuzz_target!(|data: &[u8]| {
 
     // What the Rust must think of the header.
     let u = u64::from(unit32);
-    let expect_ok = unit32.is_power_of_two()
-        && u >= PAGE
-        && base_hdr % u == 0
+    let expect_ok = u >= PAGE
+        && u % PAGE == 0
+        && base_hdr % PAGE == 0
         && size_hdr
             .checked_mul(8)
             .and_then(|b| b.checked_mul(u))
@@ -317,9 +334,12 @@ fuzz_target!(|data: &[u8]| {
             return;
         }
         for c in &calls {
+            // SAFETY: Single-threaded harness.
+            unsafe { fz_panics = 0 };
             let out = call(true, &t, c);
             // SAFETY: Read after the call.
-            let takes = unsafe { fz_lock_takes };
+            let (takes, panics) = unsafe { (fz_lock_takes, fz_panics) };
+            assert_eq!(panics, 1, "bad table: {c:x?} did not fail loudly once");
             let want = matches!(c, Call::PfnIsRam(_));
             assert!(
                 takes == 0 && out.accepted.is_empty() && out.answer == want,
@@ -335,11 +355,14 @@ fuzz_target!(|data: &[u8]| {
     let nbits = nbytes * 8;
     for c in &calls {
         // The cases of expected-differences, where the C is wrong.
-        let end_off = |s: u64, n: u64| s.wrapping_add(n).checked_sub(base);
+        let end_off = |s: u64, n: u64| page_end(s, n).checked_sub(base);
         let e1 = |s: u64, n: u64| {
             end_off(s, n).is_some_and(|e| e % unit == 0 && e.checked_add(unit).is_none())
         };
-        let e2 = |s: u64| s > base && (s - base) % unit != 0;
+        let e2 = |s: u64| {
+            let s = s & !(PAGE - 1);
+            s > base && (s - base) % unit != 0
+        };
         let (skip_c, model) = match *c {
             Call::Accept(s, n) => (e1(s, n), None),
             Call::Contains(s, n) => (
