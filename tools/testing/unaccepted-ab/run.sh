@@ -29,23 +29,8 @@ C_SRC=$KTREE/drivers/firmware/efi/unaccepted_memory.c
 [ -f "$C_SRC" ] || die "no $C_SRC"
 mkdir -p "$OUT/gen"
 
-# extract NAME FILE START-REGEX END-REGEX: copy one definition from the tree,
-# so that the C is built with the tree's own helpers, not look-alikes.
-extract() {
-	S="$3" E="$4" awk '$0 ~ ENVIRON["S"] { p = 1 } p { print } p && $0 ~ ENVIRON["E"] { exit }' \
-		"$KTREE/$2" > "$OUT/gen/$1.tmp"
-	[ -s "$OUT/gen/$1.tmp" ] || die "cannot find $3 in $2"
-	{ echo "/* Extracted from $2 by run.sh: do not edit. */"; cat "$OUT/gen/$1.tmp"; } > "$OUT/gen/$1"
-	rm -f "$OUT/gen/$1.tmp"
-}
-extract gen_find_bitrange.h include/linux/find.h '^#define for_each_set_bitrange_from\(' '[^\\]$'
-extract gen_efi_unaccepted.h include/linux/efi.h '^struct efi_unaccepted_memory \{' '^};'
-extract gen_pfn_is_unaccepted.h include/linux/mm.h '^static inline bool pfn_is_unaccepted_memory\(' '^}'
-extract gen_efi_invalid_table_addr.h include/linux/efi.h '^#define EFI_INVALID_TABLE_ADDR[[:space:]]' '.'
-extract gen_efi_get_unaccepted_table.h arch/x86/include/asm/unaccepted_memory.h \
-	'^static inline struct efi_unaccepted_memory \*efi_get_unaccepted_table\(' '^}'
-extract bitmap_clear.body lib/bitmap.c '^void __bitmap_clear\(' '^}'
-{ echo '#include <linux/bitmap.h>'; cat "$OUT/gen/bitmap_clear.body"; } > "$OUT/gen/bitmap_clear.c"
+# The definitions the C needs, copied out of the tree (gen.sh).
+"$HERE/gen.sh" "$KTREE" "$OUT/gen" || die "gen.sh failed"
 
 # The Rust side: the kernel glue, #[path]-included unchanged from this
 # repository, against the stand-in kernel crate in rust/kernel.

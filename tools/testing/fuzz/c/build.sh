@@ -71,19 +71,7 @@ cc mb-support.o "$here/memblock_support.c" -Wall -Werror
 g=$out/ua-gen
 mkdir -p "$g"
 # The definitions tools/testing/unaccepted-ab/run.sh copies out of the tree.
-extract() {
-	S="$3" E="$4" awk '$0 ~ ENVIRON["S"] { p = 1 } p { print } p && $0 ~ ENVIRON["E"] { exit }' \
-		"$kdir/$2" > "$g/$1"
-	[ -s "$g/$1" ] || die "cannot find $3 in $2"
-}
-extract gen_find_bitrange.h include/linux/find.h '^#define for_each_set_bitrange_from\(' '[^\\]$'
-extract gen_efi_unaccepted.h include/linux/efi.h '^struct efi_unaccepted_memory \{' '^};'
-extract gen_pfn_is_unaccepted.h include/linux/mm.h '^static inline bool pfn_is_unaccepted_memory\(' '^}'
-extract gen_efi_invalid_table_addr.h include/linux/efi.h '^#define EFI_INVALID_TABLE_ADDR[[:space:]]' '.'
-extract gen_efi_get_unaccepted_table.h arch/x86/include/asm/unaccepted_memory.h \
-	'^static inline struct efi_unaccepted_memory \*efi_get_unaccepted_table\(' '^}'
-extract bitmap_clear.body lib/bitmap.c '^void __bitmap_clear\(' '^}'
-{ echo '#include <linux/bitmap.h>'; cat "$g/bitmap_clear.body"; } > "$g/bitmap_clear.c"
+"$top/tools/testing/unaccepted-ab/gen.sh" "$kdir" "$g" || die "unaccepted-ab/gen.sh failed"
 uaflags=(-DCONFIG_PROC_VMCORE -DCONFIG_UNACCEPTED_MEMORY -I"$top/tools/testing/unaccepted-ab/stubs"
 	-I"$g" -I"$kdir/tools/include" -I"$top/drivers/firmware/efi" -ffunction-sections)
 cc ua-c.o "$kdir/drivers/firmware/efi/unaccepted_memory.c" "${uaflags[@]}" \
