@@ -3,10 +3,11 @@
  * KUnit tests for MEMBLOCK_RSRV_KERN: memblock_reserve_kern(),
  * memblock_reserved_mark_kern() and memblock_reserved_kern_size(), and for
  * the rule that reserved memory is freed only once the memory map is fully
- * initialised (free_reserved_area() refuses before that).
+ * initialised (free_reserved_area() and memblock_free_late() refuse before
+ * that).
  *
  * The suites test whichever implementation is built (the C one in
- * mm/memblock.c, or mm/memblock_rsrv_kern.rs with
+ * mm/memblock.c, or mm/memblock_rsrv_kern_rust.rs with
  * CONFIG_MEMBLOCK_RSRV_KERN_RUST) through the C prototypes.
  *
  * Where the memblock tests work: the functions under test act on the global
@@ -114,6 +115,26 @@ static void __init reserve_kern_inside_existing(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, memblock_reserve(0x10000, 0x10000), 0);
 	KUNIT_ASSERT_EQ(test, memblock_reserve_kern(0x14000, 0x4000), 0);
 	EXPECT_RESERVED(test, { 0x10000, 0x10000, 0 });
+}
+
+/*
+ * reserve_kern over a plain reservation that starts inside the range: the
+ * part below it is inserted and memblock_add_range() fires its
+ * WARN_ON(flags != rgn->flags) once, a real WARN in both implementations
+ * (the boot runner requires the "WARNING: CPU: ... at" header of one
+ * between the markers).  The plain region keeps its flags.
+ */
+static void __init reserve_kern_around_existing_warns(struct kunit *test)
+{
+	int ret;
+
+	KUNIT_ASSERT_EQ(test, memblock_reserve(0x14000, 0x4000), 0);
+	pr_info("bootmem-rs: expected WARNING begin\n");
+	ret = memblock_reserve_kern(0x10000, 0x10000);
+	pr_info("bootmem-rs: expected WARNING end\n");
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	EXPECT_RESERVED(test, { 0x10000, 0x4000, K }, { 0x14000, 0x4000, 0 },
+			{ 0x18000, 0x8000, K });
 }
 
 /* A range running past the end of phys_addr_t is capped, not wrapped. */
@@ -244,6 +265,7 @@ static struct kunit_case memblock_rsrv_kern_cases[] __initdata = {
 	KUNIT_CASE(reserve_kern_new_range),
 	KUNIT_CASE(reserve_kern_no_merge_with_plain),
 	KUNIT_CASE(reserve_kern_inside_existing),
+	KUNIT_CASE(reserve_kern_around_existing_warns),
 	KUNIT_CASE(reserve_kern_overflow_capped),
 	KUNIT_CASE(reserve_kern_zero_size),
 	KUNIT_CASE(mark_kern_splits_both_edges),
@@ -267,7 +289,8 @@ static struct kunit_suite memblock_rsrv_kern_suite __initdata = {
 };
 
 /*
- * free_reserved_area() before the memory map is initialised.
+ * free_reserved_area() and memblock_free_late() before the memory map is
+ * initialised: both go through __free_reserved_area(), which refuses.
  *
  * KUnit runs too late to try that, so an early_initcall (which runs before
  * page_alloc_init_late()) makes the attempt and a test case checks the
@@ -278,6 +301,7 @@ static struct kunit_suite memblock_rsrv_kern_suite __initdata = {
  * runner (scripts/bootmem_ab.py) so, and it requires one in between.
  */
 static long early_free_result __initdata = -1;
+static long early_free_late_result __initdata = -1;
 
 static struct page *__init fake_reserved_page(void)
 {
@@ -304,15 +328,36 @@ static unsigned long __init try_free_reserved(struct page *page)
 	return freed;
 }
 
+/*
+ * memblock_free_late() of a page made to look reserved; returns 1 if it
+ * was freed, 0 if it was refused (and hands it back by hand then).
+ */
+static unsigned long __init try_free_late(struct page *page)
+{
+	memblock_free_late(page_to_phys(page), PAGE_SIZE);
+	if (!PageReserved(page))
+		return 1;
+	adjust_managed_page_count(page, 1);
+	ClearPageReserved(page);
+	__free_page(page);
+	return 0;
+}
+
 static int __init early_free_reserved_attempt(void)
 {
 	struct page *page = fake_reserved_page();
 
-	if (!page)
-		return 0;
-	pr_info("bootmem-rs: expected WARNING begin\n");
-	early_free_result = try_free_reserved(page);
-	pr_info("bootmem-rs: expected WARNING end\n");
+	if (page) {
+		pr_info("bootmem-rs: expected WARNING begin\n");
+		early_free_result = try_free_reserved(page);
+		pr_info("bootmem-rs: expected WARNING end\n");
+	}
+	page = fake_reserved_page();
+	if (page) {
+		pr_info("bootmem-rs: expected WARNING begin\n");
+		early_free_late_result = try_free_late(page);
+		pr_info("bootmem-rs: expected WARNING end\n");
+	}
 	return 0;
 }
 early_initcall(early_free_reserved_attempt);
@@ -335,9 +380,29 @@ static void __init free_reserved_area_allowed_late(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, try_free_reserved(page), 1);
 }
 
+static void __init memblock_free_late_refused_early(struct kunit *test)
+{
+	KUNIT_ASSERT_NE_MSG(test, early_free_late_result, -1,
+			    "the early_initcall made no attempt");
+	if (IS_ENABLED(CONFIG_DEFERRED_STRUCT_PAGE_INIT))
+		KUNIT_EXPECT_EQ(test, early_free_late_result, 0);
+	else
+		KUNIT_EXPECT_EQ(test, early_free_late_result, 1);
+}
+
+static void __init memblock_free_late_allowed_late(struct kunit *test)
+{
+	struct page *page = fake_reserved_page();
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_EQ(test, try_free_late(page), 1);
+}
+
 static struct kunit_case free_reserved_area_guard_cases[] __initdata = {
 	KUNIT_CASE(free_reserved_area_refused_early),
 	KUNIT_CASE(free_reserved_area_allowed_late),
+	KUNIT_CASE(memblock_free_late_refused_early),
+	KUNIT_CASE(memblock_free_late_allowed_late),
 	{}
 };
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# check.sh [host|fmt|clippy|fuzz|ab|all]
+# check.sh [host|fmt|clippy|lint|fuzz|ab|all]
 #
 # The project's tests.  Every step records one line per test in
 # build/results/STEP.txt ("PASS name" / "FAIL name -- why"); the last line
@@ -145,6 +145,70 @@ clippy() {
 	fi
 }
 
+# The tree's own style checkers.  checkpatch.pl --strict on every patch:
+# a finding is allowed only if scripts/checkpatch-allowed lists its patch
+# and type with a reason (and a listed pair that no longer occurs is
+# stale); on our C files outside tools/: no finding at all.  kernel-doc
+# -Wall: no warning in our C files, and no new one in the kernel files the
+# patches touch (against the pristine baseline of build/linux).
+lint() {
+	begin lint
+	local cp=$kdir/scripts/checkpatch.pl kd=$kdir/scripts/kernel-doc
+	if [ ! -x "$cp" ] || [ ! -x "$kd" ]; then
+		fail "lint" "no $cp or $kd (run make tree first)"
+		return
+	fi
+	local p f found allowed extra stale out base n0 n1
+	found=$(for p in patches/0*.patch; do
+		"$cp" --strict --no-tree --terse --show-types "$top/$p" 2>&1 |
+			sed -nE 's|^.*/([0-9]{4})-[^:]*:[0-9]+: [A-Z]+:([A-Z_]+):.*|\1 \2|p'
+	done | sort -u)
+	allowed=$(awk '/^[0-9][0-9][0-9][0-9] / { print $1, $2 }' scripts/checkpatch-allowed | sort -u)
+	extra=$(comm -23 <(echo "$found") <(echo "$allowed") | grep . || true)
+	stale=$(comm -13 <(echo "$found") <(echo "$allowed") | grep . || true)
+	if [ -z "$extra" ] && [ -z "$stale" ]; then
+		pass "checkpatch --strict patches/ ($(ls patches/0*.patch | wc -l) patches, $(echo "$allowed" | grep -c .) findings allowed with reasons)"
+	else
+		fail "checkpatch --strict patches/" \
+			"not allowed: ${extra//$'\n'/, }${stale:+; stale in scripts/checkpatch-allowed: ${stale//$'\n'/, }}"
+	fi
+	local ours=()
+	mapfile -t ours < <(git ls-files '*.c' '*.h' | grep -v '^tools/')
+	out=$(for f in "${ours[@]}"; do "$cp" --strict --no-tree --terse -f "$f" 2>&1 | grep -v '^total:'; done)
+	if [ -z "$out" ]; then
+		pass "checkpatch --strict -f on our C (${#ours[@]} files)"
+	else
+		echo "$out"
+		fail "checkpatch --strict -f on our C" "${out%%$'\n'*}"
+	fi
+	out=$(for f in "${ours[@]}"; do "$kd" -none -Wall "$f" 2>&1; done)
+	if [ -z "$out" ]; then
+		pass "kernel-doc -Wall on our C (${#ours[@]} files)"
+	else
+		echo "$out"
+		fail "kernel-doc -Wall on our C" "${out%%$'\n'*}"
+	fi
+	# The baseline prepare-tree.sh recorded.
+	base=$(cat "$kdir/.git/bootmem-rs-baseline" 2>/dev/null || true)
+	out=""
+	for f in $(cat patches/0*.patch | sed -nE 's|^\+\+\+ b/(.*\.[ch])$|\1|p' | sort -u); do
+		[ -f "$kdir/$f" ] || continue
+		n1=$("$kd" -none -Wall "$kdir/$f" 2>&1 | grep -c . || true)
+		n0=0
+		if [ -n "$base" ] && git -C "$kdir" cat-file -e "$base:$f" 2>/dev/null; then
+			n0=$(git -C "$kdir" show "$base:$f" > "$top/build/kdoc.tmp.${f##*.}" &&
+				"$kd" -none -Wall "$top/build/kdoc.tmp.${f##*.}" 2>&1 | grep -c . || true)
+		fi
+		[ "$n1" -gt "$n0" ] && out+="$f: $n0 -> $n1 kernel-doc warnings; "
+	done
+	rm -f "$top/build/kdoc.tmp."*
+	if [ -z "$out" ]; then
+		pass "kernel-doc -Wall: no new warning in the kernel files patches/ touch"
+	else
+		fail "kernel-doc -Wall on patched kernel files" "$out"
+	fi
+}
+
 # A short libFuzzer run of each fuzz target (tools/testing/fuzz/run.sh
 # writes one PASS/FAIL line per target, with its execution count);
 # FUZZ_SECONDS per target, 20 by default here.
@@ -178,8 +242,9 @@ fmt) fmt ;;
 clippy) clippy ;;
 fuzz) fuzz ;;
 ab) ab ;;
-all) rm -f "$res"/*.txt; host; fmt; clippy; fuzz; ab ;;
-*) echo "usage: check.sh [host|fmt|clippy|fuzz|ab|all]" >&2; exit 2 ;;
+lint) lint ;;
+all) rm -f "$res"/*.txt; host; fmt; clippy; lint; fuzz; ab ;;
+*) echo "usage: check.sh [host|fmt|clippy|lint|fuzz|ab|all]" >&2; exit 2 ;;
 esac
 
 files=("${ran[@]}")

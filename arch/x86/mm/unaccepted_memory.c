@@ -104,7 +104,8 @@ static bool sim_shadow_init(const struct efi_unaccepted_memory *t)
 	unsigned long flags;
 	bool ok = true;
 
-	if (READ_ONCE(sim_shadow_ready))
+	/* Pairs with the release below: a ready shadow is a complete one. */
+	if (smp_load_acquire(&sim_shadow_ready))
 		return true;
 	spin_lock_irqsave(&sim_lock, flags);
 	if (!sim_shadow_ready) {
@@ -112,6 +113,7 @@ static bool sim_shadow_init(const struct efi_unaccepted_memory *t)
 			ok = false;
 		} else {
 			bitmap_copy(sim_shadow, t->bitmap, nbits);
+			/* Publishes the copy to the acquire above. */
 			smp_store_release(&sim_shadow_ready, true);
 			pr_info("efi_unaccepted_sim: %llu units of %u KiB at %#llx, %llu unaccepted, %u us per unit\n",
 				nbits, t->unit_size >> 10, t->phys_base,

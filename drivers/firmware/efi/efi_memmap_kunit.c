@@ -27,6 +27,7 @@ static void stride_to_desc(const size_t *s, char *desc)
 {
 	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "desc_size=%zu", *s);
 }
+
 KUNIT_ARRAY_PARAM(stride, strides, stride_to_desc);
 
 static size_t param_stride(struct kunit *test)
@@ -232,7 +233,7 @@ static void efi_mm_compact_pure(struct kunit *test)
 	}
 	/* Past the kept ones, the bytes are left as they were. */
 	KUNIT_EXPECT_TRUE(test, extra_ok(m->map, ds, MAX_DESCS - 1,
-					  MAX_DESCS - 1));
+					 MAX_DESCS - 1));
 }
 
 /* --- descriptors ------------------------------------------------------- */
@@ -532,6 +533,7 @@ static struct kunit_suite efi_memmap_suite = {
 	.name = "efi_memmap",
 	.test_cases = efi_memmap_cases,
 };
+
 kunit_test_suite(efi_memmap_suite);
 
 /*
@@ -700,6 +702,7 @@ static struct kunit_suite efi_memmap_rust_checks_suite = {
 	.name = "efi_memmap_rust_checks",
 	.test_cases = efi_memmap_rust_checks_cases,
 };
+
 kunit_test_suite(efi_memmap_rust_checks_suite);
 #endif /* CONFIG_EFI_MEMMAP_RUST */
 

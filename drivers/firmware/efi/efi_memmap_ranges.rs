@@ -21,7 +21,7 @@
 //!   disjoint.  A refusal frees nothing: never free memory we do not own.
 //!
 //! The C ABI of these functions (`<linux/efi_memmap_ranges.h>`) is in
-//! `efi_memmap_ranges_ffi.rs`; this file is also included by the x86
+//! `memmap_ranges_rust.rs`; this file is also included by the x86
 //! boot services code (`arch/x86/platform/efi/quirks_rust.rs`), which uses
 //! the typed API directly.
 

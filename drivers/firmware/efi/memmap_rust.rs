@@ -16,7 +16,7 @@
 //!   mapping to `memremap()`, keeping `nr_map`.
 //!
 //! The arithmetic is in [`efi_memmap_ranges`] (`core`-only, built on the
-//! host too); [`efi_memmap_ranges_ffi`] (also `core`-only) exports it as
+//! host too); [`memmap_ranges_rust`] (also `core`-only) exports it as
 //! the helpers of `<linux/efi_memmap_ranges.h>` that C code calls.  This
 //! file is the glue: it maps and unmaps, keeps `efi.memmap` and `efi.flags`, and
 //! reports bad input as the C does.  Unlike the C, [`efi_memmap_filter`]
@@ -29,7 +29,7 @@ use kernel::ffi::{c_int, c_ulong, c_void};
 use kernel::prelude::*;
 
 pub mod efi_memmap_ranges;
-pub mod efi_memmap_ranges_ffi;
+pub mod memmap_ranges_rust;
 
 // The C structures the pure module works on (see its header comment).
 use bindings::{efi_mm_desc, efi_mm_range, efi_mm_rsv};
@@ -59,29 +59,29 @@ const _: [unsafe extern "C" fn(
 ) -> c_int; 2] = [bindings::efi_memmap_filter, efi_memmap_filter];
 const _: [unsafe extern "C" fn(usize, usize, *mut usize) -> bool; 2] = [
     bindings::efi_mm_map_layout,
-    efi_memmap_ranges_ffi::efi_mm_map_layout,
+    memmap_ranges_rust::efi_mm_map_layout,
 ];
 const _: [unsafe extern "C" fn(*const efi_mm_desc, *mut u64, *mut u64) -> bool; 2] = [
     bindings::efi_mm_desc_range,
-    efi_memmap_ranges_ffi::efi_mm_desc_range,
+    memmap_ranges_rust::efi_mm_desc_range,
 ];
 const _: [unsafe extern "C" fn(*const c_void, usize, usize, usize) -> isize; 2] = [
     bindings::efi_mm_find_overlap,
-    efi_memmap_ranges_ffi::efi_mm_find_overlap,
+    memmap_ranges_rust::efi_mm_find_overlap,
 ];
 const _: [unsafe extern "C" fn(*const c_void, usize, usize) -> bool; 2] = [
     bindings::efi_mm_sorted,
-    efi_memmap_ranges_ffi::efi_mm_sorted,
+    memmap_ranges_rust::efi_mm_sorted,
 ];
 const _: [unsafe extern "C" fn(
     *mut c_void,
     usize,
     usize,
-    efi_memmap_ranges_ffi::KeepFn,
+    memmap_ranges_rust::KeepFn,
     *mut c_void,
 ) -> usize; 2] = [
     bindings::efi_mm_compact,
-    efi_memmap_ranges_ffi::efi_mm_compact,
+    memmap_ranges_rust::efi_mm_compact,
 ];
 const _: [unsafe extern "C" fn(
     u64,
@@ -95,15 +95,15 @@ const _: [unsafe extern "C" fn(
     *mut usize,
 ) -> bindings::efi_mm_status; 2] = [
     bindings::efi_mm_free_ranges,
-    efi_memmap_ranges_ffi::efi_mm_free_ranges,
+    memmap_ranges_rust::efi_mm_free_ranges,
 ];
 const _: [unsafe extern "C" fn(*const efi_mm_range, usize, u64, u64) -> bool; 2] = [
     bindings::efi_mm_range_listed,
-    efi_memmap_ranges_ffi::efi_mm_range_listed,
+    memmap_ranges_rust::efi_mm_range_listed,
 ];
 const _: [unsafe extern "C" fn(u64, u64, u64, u64, *mut u64) -> u64; 2] = [
     bindings::efi_mm_tail_pages,
-    efi_memmap_ranges_ffi::efi_mm_tail_pages,
+    memmap_ranges_rust::efi_mm_tail_pages,
 ];
 
 // The descriptor layout the pure module decodes (`memmap.c` has the same

@@ -1240,10 +1240,13 @@ static void um_test_overlapping_accept_waits_for_first(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&h->calls_b), 1);
 	KUNIT_EXPECT_EQ(test, h->b_start, UM_BASE + 5 * UM_2M);
 	KUNIT_EXPECT_EQ(test, h->b_end, UM_BASE + 9 * UM_2M);
-	for (i = 0; i < UM_HOLD_UNITS; i++)
-		if (atomic_read(&h->count[i]) != (i < 9) && !bad++)
+	for (i = 0; i < UM_HOLD_UNITS; i++) {
+		int want = i < 9;
+
+		if (atomic_read(&h->count[i]) != want && !bad++)
 			KUNIT_FAIL(test, "unit %u accepted %d times", i,
 				   atomic_read(&h->count[i]));
+	}
 	um_expect_word(test, UM_UNITS_MASK(9, UM_HOLD_UNITS));
 	kunit_info(test, "A on CPU %d held until B (CPU %d) arrived, +%d ms\n",
 		   h->cpu_a, h->cpu_b, UM_HOLD_MS);
@@ -1402,11 +1405,13 @@ static struct efi_unaccepted_memory *um_install_bad(struct kunit *test,
 				   um_fake_unusable);
 	/* Rewrite the header while no other CPU can reach the table's range. */
 	WRITE_ONCE(efi.unaccepted, EFI_INVALID_TABLE_ADDR);
+	/* The table is gone before its header changes. */
 	smp_wmb();
 	t->unit_size = unit_size;
 	/* (Not named phys_base: __pa_symbol() uses x86's global of that name.) */
 	t->phys_base = base;
 	t->size = size;
+	/* The new header is complete before the table is back. */
 	smp_wmb();
 	WRITE_ONCE(efi.unaccepted, (unsigned long)__pa_symbol(um_table_buf));
 	return t;

@@ -311,6 +311,32 @@ def second_kernel(**kw):
     return kernel_log(**args)
 
 
+class ExpectedWarnings(unittest.TestCase):
+    """An expected-WARNING section needs a real WARN (header and all)."""
+
+    def with_section(self, *inner):
+        log = kernel_log([MEMATTR, BGRT], BS_RT)
+        return log[:2] + ["[    0.1] " + ab.EXPECT_BEGIN, *inner,
+                          "[    0.1] " + ab.EXPECT_END] + log[2:]
+
+    def test_real_warn_satisfies(self):
+        self.assertEqual(ab.check_log(self.with_section(
+            "[    0.1] ------------[ cut here ]------------",
+            "[    0.1] WARNING: CPU: 0 PID: 1 at mm/memblock.c:1090 "
+            "memblock_add_range_warn+0x2a/0x40")), [])
+
+    def test_pr_warn_saying_warning_does_not(self):
+        p = ab.check_log(self.with_section(
+            "[    0.1] memblock: WARNING: memblock_reserve_kern: 1 x "
+            "WARN_ON(flags != rgn->flags) in memblock_add_range"))
+        self.assertIn("a test expected a WARNING that did not come", p)
+
+    def test_warning_outside_a_section_is_a_problem(self):
+        log = kernel_log([MEMATTR, BGRT], BS_RT)
+        log.insert(2, "[    0.1] WARNING: CPU: 0 PID: 1 at foo+0x1/0x2")
+        self.assertTrue(any(p.startswith("log: WARNING") for p in ab.check_log(log)))
+
+
 class Kexec(unittest.TestCase):
     """The kexec point: the serial log holds two kernels."""
 

@@ -5,7 +5,7 @@
  * mm/memblock.c).  Built twice by run.sh, like tools/testing/memblock-ab:
  * with the C memblock_reserve_kern(), memblock_reserved_mark_kern() and
  * memblock_reserved_kern_size() of mm/memblock.c, and with
- * CONFIG_MEMBLOCK_RSRV_KERN_RUST and the Rust glue (mm/memblock_rsrv_kern.rs
+ * CONFIG_MEMBLOCK_RSRV_KERN_RUST and the Rust glue (mm/memblock_rsrv_kern_rust.rs
  * as a static library).  The NUMA layout (x86-64 has CONFIG_NUMA).
  *
  * For every table size, memblock.reserved is set up (not counted) as N

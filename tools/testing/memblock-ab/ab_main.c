@@ -7,7 +7,7 @@
  * The same source is linked twice: once with the C memblock_reserve_kern(),
  * memblock_reserved_mark_kern() and memblock_reserved_kern_size() of
  * mm/memblock.c, once with CONFIG_MEMBLOCK_RSRV_KERN_RUST and the Rust
- * implementation (mm/memblock_rsrv_kern.rs as a static library).  Both run
+ * implementation (mm/memblock_rsrv_kern_rust.rs as a static library).  Both run
  * the same sequences of operations; after every operation the complete
  * state of memblock.memory and memblock.reserved (cnt, max, total_size,
  * where the array lives, and base/size/flags/nid of every entry up to max,
@@ -15,15 +15,17 @@
  * WARN_ON()s fired are folded into a per-sequence hash.  The two outputs
  * must be identical.
  *
- * Warnings are compared by identity, not just by number: each C WARN_ON()
+ * Warnings are compared by identity, not just by number: each WARN_ON()
  * ("assertion failed at <file>:<line>") is mapped to "<function>:
  * WARN_ON(<condition>)" by reading the function and the condition at that
- * line of the source it was built from, and each Rust warning ("<n> x
- * WARN_ON(<condition>) in <function>") to the same form; an operation's
- * warnings are folded in as the sorted list of (identifier, count).  The
- * Rust reports counts per condition, not one line per region, so the order
- * within an operation is not compared; which warnings fired, and how often
- * each, is.
+ * line of the source it was built from.  The Rust counts the WARN_ON()s of
+ * memblock_add_range() and fires them through the C helper
+ * memblock_add_range_warn() (patches/0003), one WARN_ON() per condition;
+ * each of the helper's sites stands for the C site of the same condition.
+ * An operation's warnings are folded in as the sorted list of (identifier,
+ * count), so the order within an operation is not compared; which warnings
+ * fired, and how often each, is.  Anything the Rust prints as a warning
+ * itself counts as a warning of its own, which the C never fires.
  *
  * With CONFIG_NUMA, sequences also put node ids on memblock.reserved as x86
  * NUMA init does (memblock_set_node() of everything to NUMA_NO_NODE, of each
@@ -33,8 +35,8 @@
  *   ab [-s SEED] [-n SEQUENCES]       one line per sequence, then totals
  *   ab [-s SEED] -q SEQ [-v]          replay one sequence; -v prints every
  *                                     operation and state (for diffs)
- *   -x                                self-test: report the Rust's
- *                                     WARN_ON(flags != rgn->flags) as the
+ *   -x                                self-test: take the Rust's
+ *                                     WARN_ON(flags != rgn->flags) for the
  *                                     nid WARN_ON (same count, other
  *                                     warning): must make the hashes differ
  *
@@ -377,6 +379,36 @@ static unsigned int site_id_from_source(const char *path, int line)
 	return id;
 }
 
+/*
+ * The sites of memblock_add_range_warn(), through which the Rust fires the
+ * WARN_ON()s of memblock_add_range() it counted, and the C sites they
+ * stand for.
+ */
+static const char *const helper_sites[][2] = {
+	{ "memblock_add_range_warn: WARN_ON(nid_mismatch)",
+	  "memblock_add_range: WARN_ON(nid != memblock_get_region_node(rgn))" },
+	{ "memblock_add_range_warn: WARN_ON(flags_mismatch)",
+	  "memblock_add_range: WARN_ON(flags != rgn->flags)" },
+	{ "memblock_add_range_warn: WARN_ON(empty_not_clean)",
+	  "memblock_add_range: WARN_ON(type->cnt != 0 || type->total_size)" },
+};
+
+/* @id, or the C site it stands for if it is a site of the helper. */
+static unsigned int helper_site(unsigned int id)
+{
+	for (size_t i = 0; i < sizeof(helper_sites) / sizeof(helper_sites[0]); i++) {
+		const char *to = helper_sites[i][1];
+
+		if (strcmp(ids[id], helper_sites[i][0]))
+			continue;
+		/* -x: the self-test's deliberate mislabelling. */
+		if (relabel && i == 1)
+			to = helper_sites[0][1];
+		return intern(strdup(to));
+	}
+	return id;
+}
+
 /* The identifier of the C WARN at @path:@line, cached per site. */
 static unsigned int site_id(const char *path, size_t path_len, int line)
 {
@@ -397,7 +429,7 @@ static unsigned int site_id(const char *path, size_t path_len, int line)
 		fprintf(real_stderr, "too many WARN sites\n");
 		exit(2);
 	}
-	sites[nr_sites] = (typeof(sites[0])){ p, line, site_id_from_source(p, line) };
+	sites[nr_sites] = (typeof(sites[0])){ p, line, helper_site(site_id_from_source(p, line)) };
 	return sites[nr_sites++].id;
 }
 
@@ -463,35 +495,13 @@ static unsigned int c_warning(const char *line, size_t n, FILE *log, struct op_w
 }
 
 #ifdef CONFIG_MEMBLOCK_RSRV_KERN_RUST
-/* A Rust warning: "...: <count> x WARN_ON(<condition>) in <function>". */
+/* A line the Rust printed through pr_warn!(): a warning of its own. */
 static unsigned int rust_warning(const char *line, size_t n, FILE *log, struct op_warns *w)
 {
-	static const char flags_cond[] = "WARN_ON(flags != rgn->flags)";
-	static const char nid_cond[] = "WARN_ON(nid != memblock_get_region_node(rgn))";
-	const char *x = memmem(line, n, " x WARN_ON(", 11);
-	const char *q = x, *warn, *in = NULL, *end = line + n;
-	unsigned int count;
-
 	if (log)
 		fprintf(log, "  Rust: %.*s\n", (int)n, line);
-	while (q > line && q[-1] >= '0' && q[-1] <= '9')
-		q--;
-	count = strtoul(q, NULL, 10);
-	warn = x + 3;
-	for (const char *p = warn; p + 4 <= end; p++)
-		if (!memcmp(p, " in ", 4))
-			in = p;
-	if (!in) {
-		warns_add(w, intern(normalise(line, n)), count);
-		return count;
-	}
-	/* -x: the self-test's deliberate mislabelling. */
-	if (relabel && (size_t)(in - warn) == strlen(flags_cond) &&
-	    !memcmp(warn, flags_cond, strlen(flags_cond)))
-		warns_add(w, make_id(in + 4, end - in - 4, nid_cond, strlen(nid_cond)), count);
-	else
-		warns_add(w, make_id(in + 4, end - in - 4, warn, in - warn), count);
-	return count;
+	warns_add(w, intern(normalise(line, n)), 1);
+	return 1;
 }
 #endif
 
@@ -537,7 +547,7 @@ static void warn_collect(FILE *log, struct op_warns *w)
 			fprintf(out, "Rust warnings truncated\n");
 			exit(2);
 		}
-		for_each_line(buf, len, " x WARN_ON(", rust_warning, log, w);
+		for_each_line(buf, len, "", rust_warning, log, w);
 	}
 #endif
 	warns_sort(w);

@@ -7,7 +7,7 @@
 # on the userspace memblock simulator of KDIR (tools/testing/memblock, with
 # KDIR's real mm/memblock.c; patches/0002 must be applied there).
 #
-#  1. builds the Rust side (mm/memblock_rsrv_kern.rs + mm/memblock_regions.rs
+#  1. builds the Rust side (mm/memblock_rsrv_kern_rust.rs + mm/memblock_regions.rs
 #     of this repository, as a static library) with and without NUMA;
 #  2. builds the simulator four times out of tree (C / Rust x NUMA / flat):
 #     the tree's own test suite (`main`) and the A/B driver (`ab`);

@@ -31,17 +31,26 @@ MUTANTS = [
     ),
     dict(
         name="mark-kern-one-page-short",
-        file="mm/memblock_rsrv_kern.rs",
-        old="""            "memblock_reserved_mark_kern",
-            addr_of_mut!(bindings::memblock.reserved),
-            base,
-            size,""",
-        new="""            "memblock_reserved_mark_kern",
-            addr_of_mut!(bindings::memblock.reserved),
-            base,
-            size.saturating_sub(4096),""",
+        file="mm/memblock_rsrv_kern_rust.rs",
+        old="""                "memblock_reserved_mark_kern",
+                addr_of_mut!(bindings::memblock.reserved),
+                base,
+                size,""",
+        new="""                "memblock_reserved_mark_kern",
+                addr_of_mut!(bindings::memblock.reserved),
+                base,
+                size.saturating_sub(4096),""",
         why="memblock_reserved_mark_kern() leaves the last page of the "
             "range unmarked (off by one page at the end)",
+        boots=1,
+    ),
+    dict(
+        name="warn-not-fired",
+        file="mm/memblock_rsrv_kern_rust.rs",
+        old="        if w.any() {",
+        new="        if w.any() && w.empty_not_clean != 0 {",
+        why="the WARN_ON()s of memblock_add_range() the Rust counted are "
+            "not fired (only the empty-array one is)",
         boots=1,
     ),
     dict(
@@ -73,8 +82,8 @@ MUTANTS = [
     dict(
         name="accept-unit-twice",
         file="drivers/firmware/efi/unaccepted_memory_bitmap.rs",
-        old="let end = min(run.end, self.nbits);\n        let mut bit = run.start;",
-        new="let end = min(run.end, self.nbits).saturating_sub(1);\n        let mut bit = run.start;",
+        old="let end = min(run.end, self.nbits);\n        if run.start >= end {",
+        new="let end = min(run.end, self.nbits).saturating_sub(1);\n        if run.start >= end {",
         why="bitmap_clear() leaves the last unit of each accepted run "
             "marked, so a later call accepts it again",
         boots=1,

@@ -17,8 +17,8 @@ pub mod efi_memmap_ranges;
 
 /// The C ABI of `efi_memmap_ranges` (`#[no_mangle]` exports): the static
 /// library links it into the C programs of `tools/testing/efi-memmap`.
-#[path = "../../../../drivers/firmware/efi/efi_memmap_ranges_ffi.rs"]
-pub mod efi_memmap_ranges_ffi;
+#[path = "../../../../drivers/firmware/efi/memmap_ranges_rust.rs"]
+pub mod memmap_ranges_rust;
 
 // The C structures of <linux/efi_memmap_ranges.h>, which the kernel gets
 // from bindgen: `efi_memmap_ranges` takes them from its parent.

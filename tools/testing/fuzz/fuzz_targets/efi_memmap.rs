@@ -3,7 +3,7 @@
 //! Fuzz target (c): EFI memory maps of arbitrary bytes and stride through
 //! the steps the kernel takes, on the C `drivers/firmware/efi/memmap_ranges.c`
 //! (every `efi_mm_*` renamed `c_efi_mm_*`) and on the Rust
-//! `efi_memmap_ranges.rs` through its C ABI (`efi_memmap_ranges_ffi.rs`):
+//! `efi_memmap_ranges.rs` through its C ABI (`memmap_ranges_rust.rs`):
 //!
 //! 1. `efi_mm_map_layout()` of the byte count and `desc_size` (any value,
 //!    below a descriptor too);

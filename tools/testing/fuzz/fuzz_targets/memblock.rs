@@ -2,7 +2,7 @@
 
 //! Fuzz target (a): memblock operation sequences on the C `mm/memblock.c`
 //! (with its own `MEMBLOCK_RSRV_KERN` functions) and on the same C with the
-//! Rust glue `mm/memblock_rsrv_kern.rs` in their place, both on the
+//! Rust glue `mm/memblock_rsrv_kern_rust.rs` in their place, both on the
 //! userspace memblock simulator, NUMA layout (see `c/build.sh`).
 //!
 //! The input is a sequence of operations: `memblock_add_node()`,
@@ -366,6 +366,10 @@ fn hits_array(i: &Inst, base: u64, size: u64) -> bool {
         })
 }
 
+/// Lines the Rust printed through `pr_warn!()` since the last call: each
+/// counts as a warning the C never fires (the Rust fires the C's
+/// `WARN_ON()`s through the C helper `memblock_add_range_warn()`, which
+/// [`fz_c_warnings`] counts).
 fn rust_warnings() -> u64 {
     let mut buf = vec![0u8; 1 << 16];
     // SAFETY: `buf` holds `buf.len()` bytes.
@@ -374,13 +378,7 @@ fn rust_warnings() -> u64 {
     if std::env::var_os("FZ_VERBOSE").is_some() && !text.is_empty() {
         eprint!("{text}");
     }
-    text.lines()
-        .filter_map(|l| {
-            let x = l.find(" x WARN_ON(")?;
-            let digits = l[..x].rsplit(|c: char| !c.is_ascii_digit()).next()?;
-            digits.parse::<u64>().ok()
-        })
-        .sum()
+    text.lines().count() as u64
 }
 
 /// Sorted, disjoint, no empty region; for `memblock.reserved` also merged.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Host stand-in for the parts of the Linux 6.12 `kernel` crate used by
-//! `mm/memblock_rsrv_kern.rs`.
+//! `mm/memblock_rsrv_kern_rust.rs`.
 //!
 //! The names, paths and types are those of the real crate (`kernel::ffi`,
 //! `kernel::bindings` as bindgen 0.70 generates it from `<linux/memblock.h>`,
@@ -102,6 +102,13 @@ pub mod bindings {
     }
     extern "C" {
         pub fn memblock_debug_enabled() -> bool;
+    }
+    extern "C" {
+        pub fn memblock_add_range_warn(
+            nid_mismatch: ffi::c_uint,
+            flags_mismatch: ffi::c_uint,
+            empty_not_clean: ffi::c_uint,
+        );
     }
 }
 
