@@ -69,20 +69,15 @@ const _: [unsafe extern "C" fn(*const c_void, usize, usize, usize) -> isize; 2] 
     bindings::efi_mm_find_overlap,
     memmap_ranges_rust::efi_mm_find_overlap,
 ];
-const _: [unsafe extern "C" fn(*const c_void, usize, usize) -> bool; 2] = [
-    bindings::efi_mm_sorted,
-    memmap_ranges_rust::efi_mm_sorted,
-];
+const _: [unsafe extern "C" fn(*const c_void, usize, usize) -> bool; 2] =
+    [bindings::efi_mm_sorted, memmap_ranges_rust::efi_mm_sorted];
 const _: [unsafe extern "C" fn(
     *mut c_void,
     usize,
     usize,
     memmap_ranges_rust::KeepFn,
     *mut c_void,
-) -> usize; 2] = [
-    bindings::efi_mm_compact,
-    memmap_ranges_rust::efi_mm_compact,
-];
+) -> usize; 2] = [bindings::efi_mm_compact, memmap_ranges_rust::efi_mm_compact];
 const _: [unsafe extern "C" fn(
     u64,
     u64,
