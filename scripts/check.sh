@@ -170,7 +170,7 @@ lint() {
 		pass "checkpatch --strict patches/ ($(ls patches/0*.patch | wc -l) patches, $(echo "$allowed" | grep -c .) findings allowed with reasons)"
 	else
 		fail "checkpatch --strict patches/" \
-			"not allowed: ${extra//$'\n'/, }${stale:+; stale in scripts/checkpatch-allowed: ${stale//$'\n'/, }}"
+			"${extra:+not allowed: ${extra//$'\n'/, }; }${stale:+stale in scripts/checkpatch-allowed: ${stale//$'\n'/, }}"
 	fi
 	local ours=()
 	mapfile -t ours < <(git ls-files '*.c' '*.h' | grep -v '^tools/')
