@@ -546,8 +546,33 @@ def observables(lines):
             fmt(r) for r in dump["reserved"] if outside(r)]
         obs["memblock RSRV_KERN regions"] = [
             fmt(r) for r in dump["reserved"] if r[3] & 0x20]
+    obs.update(sample_observables(lines))
     obs.update(sim_observables(lines, meminfo))
     return obs
+
+
+SAMPLE = "rust_bootmem: "
+SAMPLE_STILL = re.compile(r"unaccepted memory: (\d+) units still unaccepted")
+
+
+def sample_observables(lines):
+    """What the Rust sample (samples/rust/rust_bootmem.rs, patch 0030)
+    printed at load: its summary of the EFI memory map and the unaccepted
+    memory table, and, apart (it depends on timing where there is a
+    table), how many units were still unaccepted."""
+    summary, still = [], None
+    for raw in lines:
+        line = strip_ts(raw)
+        if SAMPLE not in line:
+            continue
+        text = line.split(SAMPLE, 1)[1].rstrip()
+        m = SAMPLE_STILL.search(text)
+        if m:
+            still = int(m.group(1))
+        else:
+            summary.append(text)
+    return {"rust_bootmem sample": summary or None,
+            "rust_bootmem: units still unaccepted": still}
 
 
 def sim_counters(lines, prefix):
@@ -673,6 +698,8 @@ REQUIRED = {
         "efi_free_boot_services() must free boot services memory",
     "SMP alternatives freed":
         "the smp_locks initcall must free the section",
+    "rust_bootmem sample":
+        "the Rust sample (patch 0030) must print its summary",
 }
 
 
@@ -684,6 +711,8 @@ REQUIRED_2ND = {
         "the BGRT image the first kernel kept must be RSRV_KERN again",
     "SMP alternatives freed":
         "the smp_locks initcall must free the section",
+    "rust_bootmem sample":
+        "the Rust sample (patch 0030) must print its summary",
 }
 # ... and rows that must be empty, in every column.
 FORBIDDEN_2ND = {

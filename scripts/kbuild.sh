@@ -32,9 +32,11 @@ fi
 if [ "$variant" = stock ]; then
 	kdir=$kdir-stock
 	# Leave out the symbols our Kconfig defines (stock has no such menu),
-	# and Rust, which nothing in stock uses.
+	# and Rust, which nothing in stock uses (nor the Rust samples, ours
+	# among them: patch 0030).
 	ours=$(sed -nE 's/^(menu)?config ([A-Z0-9_]+).*/\2/p' "$top/Kconfig" | paste -sd'|' -)
-	grep -vE "^(# )?CONFIG_($ours|RUST[A-Z0-9_]*)[= ]" "$top/configs/base.config" > "$out/stock-base.config"
+	grep -vE "^(# )?CONFIG_($ours|RUST[A-Z0-9_]*|SAMPLES_RUST|SAMPLE_RUST_[A-Z0-9_]*)[= ]" \
+		"$top/configs/base.config" > "$out/stock-base.config"
 	frags=("$out/stock-base.config" "$top/configs/stock.config")
 fi
 

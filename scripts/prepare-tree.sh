@@ -44,7 +44,7 @@ base=$(cat "$base_file")
 
 # Our files and where they go in the tree.  The top-level Kconfig is
 # sourced from the tree's own Kconfig by patches/0001.
-overlay_dirs=(rust arch mm drivers samples Documentation include lib kernel)
+overlay_dirs=(rust arch mm drivers samples Documentation include lib kernel tools/testing/kunit)
 
 idx=$(mktemp)
 trap 'rm -f "$idx" "$idx.lock"' EXIT

@@ -277,6 +277,7 @@ def kernel_log(reserved, rtmap, freed="39648K", end="power", smp="8K"):
         lines.append(f"[    0.200000] efi: Freeing EFI boot services memory: {freed}")
     if smp:
         lines.append(f"[    0.300000] Freeing SMP alternatives memory: {smp}")
+    lines.append("[    0.400000] rust_bootmem: EFI memory map: 30 descriptors of 48 bytes")
     lines += [ab.STATE_BEGIN, "--- efi-runtime-map", *rtmap, "--- boot-services"]
     if freed:
         lines.append(f"Freeing EFI boot services memory: {freed}")
@@ -335,6 +336,33 @@ class ExpectedWarnings(unittest.TestCase):
         log = kernel_log([MEMATTR, BGRT], BS_RT)
         log.insert(2, "[    0.1] WARNING: CPU: 0 PID: 1 at foo+0x1/0x2")
         self.assertTrue(any(p.startswith("log: WARNING") for p in ab.check_log(log)))
+
+
+class Sample(unittest.TestCase):
+    """The Rust sample's lines: its summary, and the timing-dependent
+    count of units still unaccepted apart."""
+
+    def test_summary_and_count(self):
+        o = ab.sample_observables([
+            "[    1.5] rust_bootmem: EFI memory map: 7 descriptors of 48 bytes",
+            "[    1.5] rust_bootmem:   Conventional            3 descriptors     1000 KiB",
+            "[    1.5] rust_bootmem: unaccepted memory: 384 units of 2048 KiB from 0x0",
+            "[    1.5] rust_bootmem: unaccepted memory: 17 units still unaccepted",
+            "[    1.6] something else"])
+        self.assertEqual(o["rust_bootmem sample"], [
+            "EFI memory map: 7 descriptors of 48 bytes",
+            "  Conventional            3 descriptors     1000 KiB",
+            "unaccepted memory: 384 units of 2048 KiB from 0x0"])
+        self.assertEqual(o["rust_bootmem: units still unaccepted"], 17)
+
+    def test_absent(self):
+        o = ab.sample_observables(["[    1.0] no sample here"])
+        self.assertEqual(o, {"rust_bootmem sample": None,
+                             "rust_bootmem: units still unaccepted": None})
+
+    def test_required(self):
+        self.assertIn("rust_bootmem sample", ab.REQUIRED)
+        self.assertIn("rust_bootmem sample", ab.REQUIRED_2ND)
 
 
 class Kexec(unittest.TestCase):
