@@ -6,10 +6,9 @@
 //! compiler settings.  Built in both variants: it tests the pure logic, not
 //! whichever implementation of the C API is linked.
 
-// Only the items the tests use are reachable from here.
-#[allow(dead_code)]
+// Public, as in the glue that includes it: its items are an API.
 #[path = "memblock_regions.rs"]
-mod memblock_regions;
+pub mod memblock_regions;
 
 #[path = "memblock_regions_tests.rs"]
 mod memblock_regions_tests;

@@ -26,12 +26,10 @@ use kernel::{new_mutex, sync::Mutex};
 // from their parent, as in `memmap_rust.rs`.
 use bindings::{efi_mm_desc, efi_mm_range, efi_mm_rsv};
 
-#[allow(dead_code)]
 #[path = "../../drivers/firmware/efi/efi_memmap_ranges.rs"]
-mod efi_memmap_ranges;
-#[allow(dead_code)]
+pub mod efi_memmap_ranges;
 #[path = "../../drivers/firmware/efi/unaccepted_memory_bitmap.rs"]
-mod unaccepted_memory_bitmap;
+pub mod unaccepted_memory_bitmap;
 
 use efi_memmap_ranges::{MemoryMap, MemoryType, EFI_PAGE_SHIFT};
 #[cfg(CONFIG_UNACCEPTED_MEMORY)]
@@ -85,6 +83,18 @@ struct Unaccepted {
     still_unaccepted: Option<u64>,
 }
 
+/// The unaccepted memory table, if any.
+#[derive(Clone, Copy, Default)]
+enum UnacceptedState {
+    /// No table (or no unaccepted memory support).
+    #[default]
+    NoTable,
+    /// A table whose header this kernel cannot use.
+    Unusable,
+    /// A usable table.
+    Table(Unaccepted),
+}
+
 /// What the sample found; computed once, printed at load and unload.
 #[derive(Default)]
 struct Summary {
@@ -92,8 +102,7 @@ struct Summary {
     map: Option<(usize, usize)>,
     by_type: [TypeCount; OTHER + 1],
     kept: TypeCount,
-    /// `Err(())`: no table; `Ok(None)`: a table this kernel cannot use.
-    unaccepted: core::result::Result<Option<Unaccepted>, ()>,
+    unaccepted: UnacceptedState,
 }
 
 #[pin_data]
@@ -158,7 +167,7 @@ fn summarise_map(s: &mut Summary) {
 /// still unaccepted, one unit at a time.
 #[cfg(CONFIG_UNACCEPTED_MEMORY)]
 fn summarise_unaccepted(s: &mut Summary) {
-    s.unaccepted = Err(());
+    s.unaccepted = UnacceptedState::NoTable;
     // SAFETY: Reads `efi.unaccepted`, set once by EFI table parsing.
     let raw = unsafe { bindings::efi_get_unaccepted_table() };
     if raw.is_null() {
@@ -169,15 +178,15 @@ fn summarise_unaccepted(s: &mut Summary) {
     let (unit_size, phys_base, size) = unsafe { ((*raw).unit_size, (*raw).phys_base, (*raw).size) };
     let page_size = bindings::PAGE_SIZE as u64;
     let Ok(t) = UnacceptedTable::new(unit_size, phys_base, size, page_size) else {
-        s.unaccepted = Ok(None);
+        s.unaccepted = UnacceptedState::Unusable;
         return;
     };
-    s.unaccepted = Ok(Some(Unaccepted {
+    s.unaccepted = UnacceptedState::Table(Unaccepted {
         unit_size: t.unit_size(),
         phys_base: t.phys_base(),
         units: t.nbits(),
         still_unaccepted: still_unaccepted(&t),
-    }));
+    });
 }
 
 /// How many units of `t` are still unaccepted, asked one unit at a time
@@ -186,7 +195,7 @@ fn summarise_unaccepted(s: &mut Summary) {
 #[cfg(all(CONFIG_UNACCEPTED_MEMORY, not(MODULE)))]
 fn still_unaccepted(t: &UnacceptedTable) -> Option<u64> {
     let unit = t.unit_size();
-    let len = core::ffi::c_ulong::try_from(unit).ok()?;
+    let len = kernel::ffi::c_ulong::try_from(unit).ok()?;
     let mut still = 0u64;
     for i in 0..t.nbits() {
         let start = i.saturating_mul(unit).saturating_add(t.phys_base());
@@ -207,7 +216,7 @@ fn still_unaccepted(_t: &UnacceptedTable) -> Option<u64> {
 /// No unaccepted memory support, so no table.
 #[cfg(not(CONFIG_UNACCEPTED_MEMORY))]
 fn summarise_unaccepted(s: &mut Summary) {
-    s.unaccepted = Err(());
+    s.unaccepted = UnacceptedState::NoTable;
 }
 
 /// EFI pages to KiB.
@@ -246,9 +255,11 @@ fn print(s: &Summary) {
         }
     }
     match s.unaccepted {
-        Err(()) => pr_info!("unaccepted memory: no table\n"),
-        Ok(None) => pr_info!("unaccepted memory: a table this kernel cannot use\n"),
-        Ok(Some(u)) => {
+        UnacceptedState::NoTable => pr_info!("unaccepted memory: no table\n"),
+        UnacceptedState::Unusable => {
+            pr_info!("unaccepted memory: a table this kernel cannot use\n")
+        }
+        UnacceptedState::Table(u) => {
             pr_info!(
                 "unaccepted memory: {} units of {} KiB from {:#x}\n",
                 u.units,

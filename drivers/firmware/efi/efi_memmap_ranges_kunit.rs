@@ -9,10 +9,9 @@
 // `efi_memmap_ranges` takes from its parent (as in `memmap_rust.rs`).
 use kernel::bindings::{efi_mm_desc, efi_mm_range, efi_mm_rsv};
 
-// Only the items the tests use are reachable from here.
-#[allow(dead_code)]
+// Public, as in the glue that includes it: its items are an API.
 #[path = "efi_memmap_ranges.rs"]
-mod efi_memmap_ranges;
+pub mod efi_memmap_ranges;
 
 #[path = "efi_memmap_ranges_tests.rs"]
 mod efi_memmap_ranges_tests;

@@ -6,10 +6,9 @@
 //! kernel's compiler settings.  Built in both variants: it tests the pure
 //! logic.
 
-// Only the items the tests use are reachable from here.
-#[allow(dead_code)]
+// Public, as in the glue that includes it: its items are an API.
 #[path = "unaccepted_memory_bitmap.rs"]
-mod unaccepted_memory_bitmap;
+pub mod unaccepted_memory_bitmap;
 
 #[path = "unaccepted_memory_bitmap_tests.rs"]
 mod unaccepted_memory_bitmap_tests;
