@@ -17,7 +17,7 @@
 //!
 //! Like every `__init_memblock` function these are init text unless memblock
 //! is kept after boot (`CONFIG_ARCH_KEEP_MEMBLOCK`) or may be used by memory
-//! hotplug (`CONFIG_MEMORY_HOTPLUG`): [`__init_memblock!`] says so in one
+//! hotplug (`CONFIG_MEMORY_HOTPLUG`): `__init_memblock!` says so in one
 //! place.  The `WARN_ON()`s the C would fire are fired by the C helper
 //! `memblock_add_range_warn()`, so that they taint the kernel, print a
 //! backtrace and honour `panic_on_warn` as the C's do.

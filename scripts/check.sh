@@ -150,7 +150,8 @@ clippy() {
 # and type with a reason (and a listed pair that no longer occurs is
 # stale); on our C files outside tools/: no finding at all.  kernel-doc
 # -Wall: no warning in our C files, and no new one in the kernel files the
-# patches touch (against the pristine baseline of build/linux).
+# patches touch (against the pristine baseline of build/linux); rustdoc
+# of our Rust with warnings as errors.
 lint() {
 	begin lint
 	local cp=$kdir/scripts/checkpatch.pl kd=$kdir/scripts/kernel-doc
@@ -207,6 +208,19 @@ lint() {
 	else
 		fail "kernel-doc -Wall on patched kernel files" "$out"
 	fi
+	# rustdoc, warnings as errors, private items too: the pure modules
+	# (bootmem-host) and the glue files built on the host (memblock,
+	# unaccepted memory), as the kernel's rustdoc would see them.
+	local c
+	for c in tools/testing/bootmem-host tools/testing/memblock-ab/rust tools/testing/unaccepted-ab/rust; do
+		if out=$(RUSTDOCFLAGS="-D warnings" cargo doc --offline --quiet --no-deps \
+			--document-private-items --manifest-path "$c/Cargo.toml" 2>&1); then
+			pass "rustdoc -D warnings ${c#tools/testing/}"
+		else
+			echo "$out" | tail -20
+			fail "rustdoc -D warnings ${c#tools/testing/}" "$(echo "$out" | grep -m1 -E '^(warning|error)')"
+		fi
+	done
 }
 
 # A short libFuzzer run of each fuzz target (tools/testing/fuzz/run.sh

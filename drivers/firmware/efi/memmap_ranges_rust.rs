@@ -91,7 +91,7 @@ pub unsafe extern "C" fn efi_mm_desc_range(
 /// # Safety
 ///
 /// `map` must hold `nr` descriptors of stride `desc_size` (as for
-/// [`c_map`]).
+/// `c_map()`).
 #[no_mangle]
 pub unsafe extern "C" fn efi_mm_find_overlap(
     map: *const c_void,
