@@ -237,6 +237,17 @@ ab() {
 	begin ab-build
 	if make --no-print-directory kernels; then
 		pass "kernel builds (stock, C and Rust)"
+		# rustdoc of our Rust objects with Kbuild's own flags (6.12's
+		# `make rustdoc` covers rust/ only).
+		local v
+		for v in c rust; do
+			if scripts/rustdoc-ours.sh "build/out-$v" "$kdir" > "build/logs/rustdoc-$v.log" 2>&1; then
+				pass "rustdoc -D warnings, our Rust objects ($v): $(grep -c PASS "build/logs/rustdoc-$v.log")"
+			else
+				grep -E 'FAIL|^(error|warning)' "build/logs/rustdoc-$v.log" | head -10
+				fail "rustdoc -D warnings, our Rust objects ($v)" "see build/logs/rustdoc-$v.log"
+			fi
+		done
 		begin ab
 		# bootmem_ab.py writes one line per test to build/results/ab.txt.
 		if ! scripts/bootmem_ab.py ab; then
