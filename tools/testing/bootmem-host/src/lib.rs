@@ -19,14 +19,14 @@ pub mod efi_memmap_ranges;
 // (`#[kunit_tests]`, CONFIG_BOOTMEM_RS_RUST_KUNIT_TEST): here they are
 // plain `#[test]`s of this library.
 #[cfg(test)]
+#[path = "../../../../drivers/firmware/efi/efi_memmap_ranges_tests.rs"]
+mod efi_memmap_ranges_tests;
+#[cfg(test)]
 #[path = "../../../../mm/memblock_regions_tests.rs"]
 mod memblock_regions_tests;
 #[cfg(test)]
 #[path = "../../../../drivers/firmware/efi/unaccepted_memory_bitmap_tests.rs"]
 mod unaccepted_memory_bitmap_tests;
-#[cfg(test)]
-#[path = "../../../../drivers/firmware/efi/efi_memmap_ranges_tests.rs"]
-mod efi_memmap_ranges_tests;
 
 /// The C ABI of `efi_memmap_ranges` (`#[no_mangle]` exports): the static
 /// library links it into the C programs of `tools/testing/efi-memmap`.
