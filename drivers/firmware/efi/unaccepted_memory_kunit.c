@@ -76,7 +76,7 @@
 #include <asm/unaccepted_memory.h>
 
 #ifdef CONFIG_EFI_UNACCEPTED_MEMORY_RUST
-#include "unaccepted_memory_rust.h"
+#include <linux/efi_unaccepted_memory_rust.h>
 #endif
 
 /* phys_base of every synthetic table: 1 TiB, aligned to every unit size. */

@@ -43,7 +43,7 @@ use unaccepted_memory_bitmap::{AcceptRange, TableError, UnacceptedTable};
 const __LOG_PREFIX: &[u8] = b"efi\0";
 
 // The exported functions have exactly the C prototypes of <linux/mm.h> and
-// unaccepted_memory_rust.h: each array only type-checks if both of its
+// <linux/efi_unaccepted_memory_rust.h>: each array only type-checks if both of its
 // elements have the element type.
 const _: [unsafe extern "C" fn(bindings::phys_addr_t, c_ulong); 2] =
     [bindings::accept_memory, accept_memory];

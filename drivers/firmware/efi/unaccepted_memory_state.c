@@ -17,7 +17,7 @@
 #include <linux/panic.h>
 #include <asm/unaccepted_memory.h>
 
-#include "unaccepted_memory_rust.h"
+#include <linux/efi_unaccepted_memory_rust.h>
 
 DEFINE_SPINLOCK(efi_unaccepted_memory_lock);
 LIST_HEAD(efi_accepting_list);

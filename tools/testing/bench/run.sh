@@ -164,7 +164,7 @@ mkdir -p "$o/gen"
 "$top/tools/testing/unaccepted-ab/gen.sh" "$kdir" "$o/gen" || die "unaccepted-ab/gen.sh failed"
 echo "  CC      unaccepted memory"
 uflags=(-DCONFIG_PROC_VMCORE -DCONFIG_UNACCEPTED_MEMORY -I"$top/tools/testing/unaccepted-ab/stubs"
-	-I"$o/gen" -I"$kdir/tools/include" -I"$top/drivers/firmware/efi")
+	-I"$o/gen" -I"$kdir/tools/include" -I"$top/include")
 cc "$o/unaccepted_memory.o" "$kdir/drivers/firmware/efi/unaccepted_memory.c" "${kflags[@]}" "${uflags[@]}" \
 	-Daccept_memory=ab_c_accept_memory \
 	-Drange_contains_unaccepted_memory=ab_c_range_contains_unaccepted_memory

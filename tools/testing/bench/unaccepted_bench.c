@@ -31,7 +31,7 @@
 #include <linux/efi.h>
 #include <linux/crash_dump.h>
 #include <asm/unaccepted_memory.h>
-#include "unaccepted_memory_rust.h"
+#include <linux/efi_unaccepted_memory_rust.h>
 #include "bench.h"
 
 #define UNIT		(2ULL << 20)

@@ -47,7 +47,7 @@
 #include <linux/crash_dump.h>
 #include <asm/unaccepted_memory.h>
 /* The Rust glue's C interface (the repository's drivers/firmware/efi). */
-#include "unaccepted_memory_rust.h"
+#include <linux/efi_unaccepted_memory_rust.h>
 
 #define U64_MAX		UINT64_MAX
 #define MAX_LOG		(1 << 17)

@@ -59,7 +59,7 @@ CFLAGS=(-O2 -g -std=gnu11 -ffunction-sections
 	-fno-strict-aliasing -fno-strict-overflow -fno-sanitize=signed-integer-overflow
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 	-DCONFIG_PROC_VMCORE -DCONFIG_PHYS_ADDR_T_64BIT -DCONFIG_UNACCEPTED_MEMORY
-	-I"$HERE/stubs" -I"$OUT/gen" -I"$KTREE/tools/include")
+	-I"$HERE/stubs" -I"$OUT/gen" -I"$KTREE/tools/include" -I"$ROOT/include")
 RENAME=(-Daccept_memory=ab_c_accept_memory
 	-Drange_contains_unaccepted_memory=ab_c_range_contains_unaccepted_memory)
 objs=()
@@ -72,7 +72,6 @@ for src in "$C_SRC" "$KTREE/lib/find_bit.c" "$OUT/gen/bitmap_clear.c" "$HERE/mai
 	extra=(-Wall -Werror)
 	[ "$src" = "$KTREE/lib/find_bit.c" ] && extra=(-w)
 	[ "$src" = "$C_SRC" ] && extra+=("${RENAME[@]}")
-	[ "$src" = "$HERE/main.c" ] && extra+=(-I"$ROOT/drivers/firmware/efi")
 	gcc "${CFLAGS[@]}" "${extra[@]}" -c "$src" -o "$obj" &
 	objs+=("$obj")
 done

@@ -73,7 +73,7 @@ mkdir -p "$g"
 # The definitions tools/testing/unaccepted-ab/run.sh copies out of the tree.
 "$top/tools/testing/unaccepted-ab/gen.sh" "$kdir" "$g" || die "unaccepted-ab/gen.sh failed"
 uaflags=(-DCONFIG_PROC_VMCORE -DCONFIG_UNACCEPTED_MEMORY -I"$top/tools/testing/unaccepted-ab/stubs"
-	-I"$g" -I"$kdir/tools/include" -I"$top/drivers/firmware/efi" -ffunction-sections)
+	-I"$g" -I"$kdir/tools/include" -I"$top/include" -ffunction-sections)
 cc ua-c.o "$kdir/drivers/firmware/efi/unaccepted_memory.c" "${uaflags[@]}" \
 	-Daccept_memory=ab_c_accept_memory \
 	-Drange_contains_unaccepted_memory=ab_c_range_contains_unaccepted_memory

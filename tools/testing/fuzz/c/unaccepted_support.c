@@ -14,7 +14,7 @@
 #include <linux/efi.h>
 #include <linux/crash_dump.h>
 #include <asm/unaccepted_memory.h>
-#include "unaccepted_memory_rust.h"
+#include <linux/efi_unaccepted_memory_rust.h>
 
 struct efi efi = { .unaccepted = EFI_INVALID_TABLE_ADDR };
 struct vmcore_cb *ab_vmcore_cbs[AB_MAX_VMCORE_CBS];

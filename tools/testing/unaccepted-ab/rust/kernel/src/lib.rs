@@ -94,7 +94,7 @@ pub mod bindings {
         pub bitmap: __IncompleteArrayField<ffi::c_ulong>,
     }
 
-    /// `struct accept_range` (`unaccepted_memory_rust.h`).
+    /// `struct accept_range` (`<linux/efi_unaccepted_memory_rust.h>`).
     #[repr(C)]
     #[derive(Debug, Copy, Clone)]
     pub struct accept_range {
@@ -112,9 +112,9 @@ pub mod bindings {
     }
 
     extern "C" {
-        /// `unaccepted_memory_rust.h`, defined in `unaccepted_memory_state.c`.
+        /// `<linux/efi_unaccepted_memory_rust.h>`, defined in `unaccepted_memory_state.c`.
         pub static mut efi_unaccepted_memory_lock: spinlock_t;
-        /// `unaccepted_memory_rust.h`, defined in `unaccepted_memory_state.c`.
+        /// `<linux/efi_unaccepted_memory_rust.h>`, defined in `unaccepted_memory_state.c`.
         pub static mut efi_accepting_list: list_head;
     }
 
@@ -123,7 +123,7 @@ pub mod bindings {
         pub fn accept_memory(start: phys_addr_t, size: ffi::c_ulong);
         pub fn range_contains_unaccepted_memory(start: phys_addr_t, size: ffi::c_ulong) -> bool;
         pub fn unaccepted_memory_vmcore_pfn_is_ram(cb: *mut vmcore_cb, pfn: ffi::c_ulong) -> bool;
-        /// `unaccepted_memory_rust.h`, defined in `unaccepted_memory_state.c`.
+        /// `<linux/efi_unaccepted_memory_rust.h>`, defined in `unaccepted_memory_state.c`.
         pub fn efi_unaccepted_table_unusable();
     }
 
