@@ -22,11 +22,11 @@ SANITIZE ?=
 export KDIR MEM SMP APPEND MATRIX SANITIZE
 
 .PHONY: help deps tree config build kernels initramfs boot ab sim check \
-	host-test fmt clippy bench fuzz fresh-check mutants kunit clean distclean
+	host-test fmt clippy bench fuzz fresh-check mutants kunit docs clean distclean
 
 help:
 	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
-	@echo "Other targets: deps tree config build boot kernels sim kunit host-test fmt clippy"
+	@echo "Other targets: deps tree config build boot kernels sim kunit docs host-test fmt clippy"
 	@echo "               bench fuzz fresh-check mutants clean"
 	@echo "Variables: KDIR= VARIANT=c|rust|stock MEM=1G SMP=2 APPEND='...' MATRIX=check|full|kexec|sim"
 	@echo "           SANITIZE=kasan (KASAN + UBSAN kernels, C and Rust)"
@@ -73,6 +73,10 @@ sim: tree
 check: tree
 	@scripts/check.sh
 
+# The Sphinx build of our Documentation pages (make SPHINXDIRS=mm htmldocs).
+docs: tree
+	@scripts/docs.sh $(KDIR)
+
 # Our KUnit suites through the tree's own kunit.py (x86_64, OVMF), VARIANT=c|rust.
 kunit: tree
 	@scripts/kunit.sh $(VARIANT) $(KDIR)
@@ -106,7 +110,7 @@ fuzz: tree
 
 clean:
 	rm -rf build/out-c build/out-rust build/out-stock build/out-mutant build/mutants build/boot \
-		build/logs build/results build/host build/bench build/fuzz/target build/kunit-c build/kunit-rust
+		build/logs build/results build/host build/bench build/fuzz/target build/kunit-c build/kunit-rust build/htmldocs
 
 distclean:
 	rm -rf build

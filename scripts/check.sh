@@ -208,6 +208,14 @@ lint() {
 	else
 		fail "kernel-doc -Wall on patched kernel files" "$out"
 	fi
+	# The Sphinx build of our pages (make SPHINXDIRS=mm htmldocs): no
+	# warning about them.
+	if out=$(scripts/docs.sh "$kdir" 2>&1); then
+		pass "Sphinx htmldocs (SPHINXDIRS=mm): our 2 pages, no warning"
+	else
+		echo "$out" | tail -8
+		fail "Sphinx htmldocs of our pages" "$(echo "$out" | grep -m1 -E 'WARNING|failed|not in the output')"
+	fi
 	# rustdoc, warnings as errors, private items too: the pure modules
 	# (bootmem-host) and the glue files built on the host (memblock,
 	# unaccepted memory), as the kernel's rustdoc would see them.
