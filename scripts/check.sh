@@ -245,6 +245,16 @@ ab() {
 	begin ab-build
 	if make --no-print-directory kernels; then
 		pass "kernel builds (stock, C and Rust)"
+		# The tree's own `make rustfmtcheck` (its .rustfmt.toml, every
+		# .rs of the prepared tree: ours, the kernel crate and the
+		# backported macros).
+		if make -s -C "$kdir" LLVM=1 O="$top/build/out-rust" RUSTFMT=/usr/bin/rustfmt \
+			rustfmtcheck > "build/logs/rustfmtcheck.log" 2>&1; then
+			pass "make rustfmtcheck (the whole prepared tree)"
+		else
+			grep -m5 '^Diff in' build/logs/rustfmtcheck.log
+			fail "make rustfmtcheck" "see build/logs/rustfmtcheck.log"
+		fi
 		# rustdoc of our Rust objects with Kbuild's own flags (6.12's
 		# `make rustdoc` covers rust/ only).
 		local v
