@@ -22,15 +22,16 @@ SANITIZE ?=
 export KDIR MEM SMP APPEND MATRIX SANITIZE
 
 .PHONY: help deps tree config build kernels initramfs boot ab sim check \
-	host-test fmt clippy bench fuzz fresh-check mutants kunit docs clean distclean
+	host-test fmt clippy bench bench-boot fuzz fresh-check mutants kunit docs clean distclean
 
 help:
 	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
 	@echo "Other targets: deps tree config build boot kernels sim kunit docs host-test fmt clippy"
-	@echo "               bench fuzz fresh-check mutants clean"
+	@echo "               bench bench-boot fuzz fresh-check mutants clean"
 	@echo "Variables: KDIR= VARIANT=c|rust|stock MEM=1G SMP=2 APPEND='...' MATRIX=check|full|kexec|sim"
 	@echo "           SANITIZE=kasan (KASAN + UBSAN kernels, C and Rust)"
 	@echo "           FUZZ_SECONDS=60 (make fuzz, per target; make check: 20)"
+	@echo "           BENCH_BOOTS=5 (make bench-boot, boots per variant)"
 
 deps:
 	@scripts/setup-deps.sh
@@ -102,6 +103,13 @@ clippy:
 # callgrind); prints a table, fails only if something does not build or run.
 bench: tree
 	@tools/testing/bench/run.sh $(KDIR)
+
+# The in-kernel time of the boot services unmap and free phases, C and
+# Rust, BENCH_BOOTS boots each (5 here), with initcall_debug.
+bench-boot: tree
+	@scripts/kbuild.sh build c $(KDIR)
+	@scripts/kbuild.sh build rust $(KDIR)
+	@scripts/bootmem_ab.py bench-boot
 
 # Coverage-guided fuzzing (libFuzzer via cargo-fuzz) of the Rust against
 # the C, FUZZ_SECONDS per target (60 here; make check's short run: 20).

@@ -32,6 +32,15 @@
 //! Address arithmetic deliberately wraps like the C's `phys_addr_t`
 //! arithmetic does; on a table accepted by [`validate`] it never actually
 //! wraps.
+//!
+//! How much of a table is checked is the caller's choice ([`Check`]).  The
+//! tables are built only by memblock itself, so in production only what the
+//! C needs to stay in bounds is checked ([`Check::Header`]), each operation
+//! costs what the C's does, and on every table, valid or not, the result is
+//! the C's, except that where the C would `BUG_ON()` or overrun the array
+//! the operation stops with an error instead.  [`Check::Full`] (the kernel
+//! uses it with `CONFIG_DEBUG_VM`) validates the whole table first and
+//! refuses, untouched, one the C could not have built.
 
 #![deny(
     clippy::arithmetic_side_effects,
@@ -204,6 +213,18 @@ impl Warnings {
     }
 }
 
+/// How much of a table [`RegionTable::new`] and [`reserved_kern_size_checked`]
+/// check before running.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Check {
+    /// Only what keeps every access in bounds: an array exists and
+    /// `cnt <= max`.  O(1); operations then behave as the C on any table.
+    Header,
+    /// [`validate`]: the whole table, O(cnt).  A table the C could not have
+    /// built is refused before anything changes.
+    Full,
+}
+
 /// Outcome of [`RegionTable::add_range`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AddRange {
@@ -332,25 +353,44 @@ pub fn validate<R: Region>(regions: &[R], cnt: usize) -> Result<(), RegionError>
     Ok(())
 }
 
+/// Checks the header of a table: an array exists and `cnt <= max`
+/// (`regions` is the whole array), which is all the operations need to stay
+/// in bounds.
+pub fn validate_header<R: Region>(regions: &[R], cnt: usize) -> Result<(), RegionError> {
+    if regions.is_empty() {
+        return Err(RegionError::NoArray);
+    }
+    if cnt > regions.len() {
+        return Err(RegionError::CntAboveMax {
+            cnt,
+            max: regions.len(),
+        });
+    }
+    Ok(())
+}
+
 /// `memblock_reserved_kern_size()` on the array `regions` (`max` entries)
-/// with `cnt` in use, validating the table as [`validate`] does in the same
-/// pass: the size of the `MEMBLOCK_RSRV_KERN` regions below `limit` on node
-/// `nid` (all nodes if `nid` is not a valid node id), or why the table is
-/// not one the C could have built.
+/// with `cnt` in use: the size of the `MEMBLOCK_RSRV_KERN` regions below
+/// `limit` on node `nid` (all nodes if `nid` is not a valid node id), or
+/// why the table was refused.
 ///
-/// One pass instead of [`validate`] and then [`RegionTable::reserved_kern_size`]:
-/// on a valid table the regions are sorted, so skipping those above `limit`
-/// is the C's `break`, and the walk goes on only to finish the validation.
+/// With [`Check::Header`] this is the C's loop, on any table.  With
+/// [`Check::Full`] it validates the table as [`validate`] does in the same
+/// pass: on a valid table the regions are sorted, so skipping those above
+/// `limit` is the C's `break`, and the walk goes on only to finish the
+/// validation.
 pub fn reserved_kern_size_checked<R: Region>(
     regions: &[R],
     cnt: usize,
     limit: u64,
     nid: i32,
+    check: Check,
 ) -> Result<u64, RegionError> {
-    let Some(live) = regions.get(..cnt).filter(|_| !regions.is_empty()) else {
-        validate(regions, cnt)?;
-        return Ok(0);
-    };
+    validate_header(regions, cnt)?;
+    let live = regions.get(..cnt).unwrap_or(&[]);
+    if check == Check::Header {
+        return Ok(reserved_kern_size(live, limit, nid));
+    }
     let all_nodes = !numa_valid_node::<R>(nid);
     let mut total: u64 = 0;
     let mut bad = false;
@@ -375,6 +415,20 @@ pub fn reserved_kern_size_checked<R: Region>(
         validate(regions, cnt)?;
     }
     Ok(total)
+}
+
+/// Index of the first region in `live` that the C's walks over the table
+/// act on for the range `[base, end)`: the first one that does not end at
+/// or below `base`, or that starts at or above `end` (where they stop).
+///
+/// The regions before it are the ones `memblock_add_range()` and
+/// `memblock_isolate_range()` skip with their `continue`: nothing changes
+/// on the way, so the walk may start here.  A slice walk without index
+/// checks, as the C's pointer walk.
+fn first_reaching<R: Region>(live: &[R], base: u64, end: u64) -> usize {
+    live.iter()
+        .take_while(|r| r.base() < end && r.base().wrapping_add(r.size()) <= base)
+        .count()
 }
 
 /// Result of one pass of `memblock_add_range()`.
@@ -402,7 +456,8 @@ pub struct RegionTable<'a, R: Region> {
 }
 
 impl<'a, R: Region> RegionTable<'a, R> {
-    /// Wraps a table after checking it with [`validate`].
+    /// Wraps a table after checking it as `check` says: its header
+    /// ([`validate_header`]) or all of it ([`validate`]).
     ///
     /// `regions` must be the whole array, i.e. `regions.len()` is the C's
     /// `max`.
@@ -410,8 +465,12 @@ impl<'a, R: Region> RegionTable<'a, R> {
         regions: &'a mut [R],
         cnt: &'a mut usize,
         total_size: &'a mut u64,
+        check: Check,
     ) -> Result<Self, RegionError> {
-        validate(regions, *cnt)?;
+        match check {
+            Check::Header => validate_header(regions, *cnt)?,
+            Check::Full => validate(regions, *cnt)?,
+        }
         Ok(Self {
             regions,
             cnt,
@@ -567,7 +626,7 @@ impl<'a, R: Region> RegionTable<'a, R> {
         };
         let mut started = false;
         let mut base = obase;
-        let mut idx = 0;
+        let mut idx = first_reaching(self.regions(), base, end);
 
         while idx < *self.cnt {
             let rgn = self.live(idx)?;
@@ -759,7 +818,7 @@ impl<'a, R: Region> RegionTable<'a, R> {
             });
         }
 
-        let mut idx = 0;
+        let mut idx = first_reaching(self.regions(), base, end);
         while idx < *self.cnt {
             let rgn = self.live(idx)?;
             let rbase = rgn.base();
@@ -830,25 +889,30 @@ impl<'a, R: Region> RegionTable<'a, R> {
         self.merge_regions(start_rgn, end_rgn)
     }
 
-    /// The loop of `memblock_reserved_kern_size()`: the size of the
-    /// `MEMBLOCK_RSRV_KERN` regions below `limit` on node `nid` (all nodes
-    /// if `nid` is not a valid node id, e.g. `NUMA_NO_NODE`).
+    /// The loop of `memblock_reserved_kern_size()`; see
+    /// [`reserved_kern_size`].
     pub fn reserved_kern_size(&self, limit: u64, nid: i32) -> u64 {
-        let mut total: u64 = 0;
-        for r in self.regions() {
-            let mut size = r.size();
-
-            if r.base() > limit {
-                break;
-            }
-            if r.base().wrapping_add(r.size()) > limit {
-                size = limit.wrapping_sub(r.base());
-            }
-            if (nid == r.nid() || !numa_valid_node::<R>(nid)) && r.flags() & MEMBLOCK_RSRV_KERN != 0
-            {
-                total = total.wrapping_add(size);
-            }
-        }
-        total
+        reserved_kern_size(self.regions(), limit, nid)
     }
+}
+
+/// The loop of `memblock_reserved_kern_size()` over the live regions
+/// `live`: the size of the `MEMBLOCK_RSRV_KERN` regions below `limit` on
+/// node `nid` (all nodes if `nid` is not a valid node id, e.g.
+/// `NUMA_NO_NODE`).
+pub fn reserved_kern_size<R: Region>(live: &[R], limit: u64, nid: i32) -> u64 {
+    let all_nodes = !numa_valid_node::<R>(nid);
+    let mut total: u64 = 0;
+    for r in live.iter().take_while(|r| r.base() <= limit) {
+        let (base, size) = (r.base(), r.size());
+        let size = if base.wrapping_add(size) > limit {
+            limit.wrapping_sub(base)
+        } else {
+            size
+        };
+        if (all_nodes || nid == r.nid()) && r.flags() & MEMBLOCK_RSRV_KERN != 0 {
+            total = total.wrapping_add(size);
+        }
+    }
+    total
 }

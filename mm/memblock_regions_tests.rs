@@ -13,8 +13,8 @@
 #[cfg_attr(not(test), kernel::macros::kunit_tests(rust_memblock_regions))]
 mod tests {
     use crate::memblock_regions::{
-        cap_size, has_room, isolate_range_slots, validate, AddRange, Region, RegionError,
-        RegionTable, MEMBLOCK_RSRV_KERN, PHYS_ADDR_MAX,
+        cap_size, has_room, isolate_range_slots, reserved_kern_size_checked, validate, AddRange,
+        Check, Region, RegionError, RegionTable, MEMBLOCK_RSRV_KERN, PHYS_ADDR_MAX,
     };
 
     const K: u32 = MEMBLOCK_RSRV_KERN;
@@ -93,7 +93,16 @@ mod tests {
         }
 
         fn table(&mut self) -> Result<RegionTable<'_, R>, RegionError> {
-            RegionTable::new(&mut self.regions, &mut self.cnt, &mut self.total_size)
+            self.table_checked(Check::Full)
+        }
+
+        fn table_checked(&mut self, check: Check) -> Result<RegionTable<'_, R>, RegionError> {
+            RegionTable::new(
+                &mut self.regions,
+                &mut self.cnt,
+                &mut self.total_size,
+                check,
+            )
         }
 
         /// `memblock_add_range()` into an array with room to spare.
@@ -149,6 +158,58 @@ mod tests {
         let wraps = [r(PHYS_ADDR_MAX - 0xfff, 0x2000, 0)];
         assert!(validate(&wraps, 1).is_err());
         assert!(validate(&ok, 3).is_err());
+    }
+
+    #[test]
+    fn rust_memblock_header_check_acts_like_the_c() {
+        // An unsorted tail behind the range: the C never reads it, and
+        // neither does the Rust with `Check::Header`; `Check::Full` refuses
+        // the table untouched.
+        let bogus = [
+            r(0x1000, 0x1000, 0),
+            r(0x8000, 0x1000, 0),
+            r(0x6000, 0x1000, 0),
+        ];
+        let mut t = Type::new(&bogus);
+        assert_eq!(
+            t.table()
+                .and_then(|mut t| t.setclr_flag(0x1000, 0x1000, true, K)),
+            Err(RegionError::Unsorted { idx: 2 })
+        );
+        assert_eq!(t.live(), &bogus);
+        assert_eq!(
+            t.table_checked(Check::Header)
+                .and_then(|mut t| t.setclr_flag(0x1000, 0x1000, true, K)),
+            Ok(())
+        );
+        assert_eq!(
+            t.live(),
+            &[
+                r(0x1000, 0x1000, K),
+                r(0x8000, 0x1000, 0),
+                r(0x6000, 0x1000, 0)
+            ]
+        );
+        assert_eq!(
+            reserved_kern_size_checked(&t.regions, t.cnt, PHYS_ADDR_MAX, -1, Check::Full),
+            Err(RegionError::Unsorted { idx: 2 })
+        );
+        assert_eq!(
+            reserved_kern_size_checked(&t.regions, t.cnt, PHYS_ADDR_MAX, -1, Check::Header),
+            Ok(0x1000)
+        );
+        // The header is checked either way: `cnt` beyond `max`, no array.
+        for check in [Check::Header, Check::Full] {
+            let (mut cnt, mut total) = (N + 1, 0);
+            assert_eq!(
+                RegionTable::new(&mut t.regions, &mut cnt, &mut total, check).err(),
+                Some(RegionError::CntAboveMax { cnt: N + 1, max: N })
+            );
+            assert_eq!(
+                reserved_kern_size_checked::<R>(&[], 0, 0, -1, check),
+                Err(RegionError::NoArray)
+            );
+        }
     }
 
     #[test]

@@ -252,6 +252,45 @@ static void __init kern_size_sums(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, memblock_reserved_kern_size(PHYS_ADDR_MAX, NUMA_NO_NODE), 0x28000);
 }
 
+/*
+ * A table memblock could not have built: an unsorted tail behind the
+ * range.  The C never reads the tail and flags the range, and so does the
+ * Rust in production, which checks only what it reads.  With
+ * CONFIG_DEBUG_VM the Rust validates the whole table on every call and
+ * refuses this one untouched (-EINVAL, and 0 from kern_size, with a
+ * pr_err() naming the unsorted region).
+ */
+static void __init mark_kern_on_unsorted_table(struct kunit *test)
+{
+	static const phys_addr_t bases[] __initconst = { 0x10000, 0x80000, 0x60000 };
+	bool refused = IS_ENABLED(CONFIG_MEMBLOCK_RSRV_KERN_RUST) &&
+		       IS_ENABLED(CONFIG_DEBUG_VM);
+	struct memblock_type *t = &memblock.reserved;
+	unsigned long i;
+
+	for (i = 0; i < ARRAY_SIZE(bases); i++) {
+		t->regions[i].base = bases[i];
+		t->regions[i].size = 0x10000;
+		t->regions[i].flags = MEMBLOCK_NONE;
+		memblock_set_region_node(&t->regions[i], MAX_NUMNODES);
+	}
+	t->cnt = ARRAY_SIZE(bases);
+	t->total_size = ARRAY_SIZE(bases) * 0x10000;
+
+	if (refused) {
+		KUNIT_EXPECT_EQ(test, memblock_reserved_mark_kern(0x10000, 0x10000), -EINVAL);
+		EXPECT_RESERVED(test, { 0x10000, 0x10000, 0 }, { 0x80000, 0x10000, 0 },
+				{ 0x60000, 0x10000, 0 });
+		KUNIT_EXPECT_EQ(test, memblock_reserved_kern_size(PHYS_ADDR_MAX, NUMA_NO_NODE), 0);
+	} else {
+		KUNIT_EXPECT_EQ(test, memblock_reserved_mark_kern(0x10000, 0x10000), 0);
+		EXPECT_RESERVED(test, { 0x10000, 0x10000, K }, { 0x80000, 0x10000, 0 },
+				{ 0x60000, 0x10000, 0 });
+		KUNIT_EXPECT_EQ(test, memblock_reserved_kern_size(PHYS_ADDR_MAX, NUMA_NO_NODE),
+				0x10000);
+	}
+}
+
 /* Freeing part of a flagged region keeps the flag on the rest. */
 static void __init free_part_of_kern_region(struct kunit *test)
 {
@@ -278,6 +317,7 @@ static struct kunit_case memblock_rsrv_kern_cases[] __initdata = {
 	KUNIT_CASE(mark_kern_overflow_capped),
 	KUNIT_CASE(kern_size_sums),
 	KUNIT_CASE(free_part_of_kern_region),
+	KUNIT_CASE(mark_kern_on_unsorted_table),
 	{}
 };
 

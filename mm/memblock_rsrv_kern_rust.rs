@@ -9,9 +9,11 @@
 //! `memblock.reserved` in exactly the state the C leaves it.
 //!
 //! This file is only glue: it turns `memblock.reserved` into a checked
-//! [`RegionTable`] (refusing, with an error message, a table the C could not
-//! have built), runs the pure logic of [`memblock_regions`], and grows the
-//! array with the C's `memblock_double_array()` where the C would.  Growing is
+//! [`RegionTable`], runs the pure logic of [`memblock_regions`], and grows the
+//! array with the C's `memblock_double_array()` where the C would.  The table
+//! is checked as far as the operations need to stay in bounds; with
+//! `CONFIG_DEBUG_VM` all of it is validated on every call, and a table the C
+//! could not have built is refused with an error message (see [`CHECK`]).  Growing is
 //! done here and not in the pure code because `memblock_double_array()` is
 //! init text (see [`memblock_regions`]).
 //!
@@ -29,9 +31,21 @@ use kernel::prelude::*;
 
 pub mod memblock_regions;
 
-use memblock_regions::{AddRange, Region, RegionError, RegionTable, Warnings};
+use memblock_regions::{AddRange, Check, Region, RegionError, RegionTable, Warnings};
 
 const __LOG_PREFIX: &[u8] = b"memblock\0";
+
+/// How much of `memblock.reserved` each call checks.
+///
+/// Only memblock builds the table, so a production kernel checks what keeps
+/// the walks in bounds (O(1)), and each call costs what the C's does.  The
+/// whole-table validation, O(cnt) on every call, is a consistency check in
+/// the spirit of `VM_BUG_ON()`: `CONFIG_DEBUG_VM` turns it on.
+const CHECK: Check = if cfg!(CONFIG_DEBUG_VM) {
+    Check::Full
+} else {
+    Check::Header
+};
 
 // The pure code hard-codes the flag's value; it must match the C enum.
 const _: () =
@@ -122,10 +136,11 @@ impl Region for bindings::memblock_region {
     fn set_nid(&mut self, _nid: i32) {}
 }
 
-/// Reports a refused operation and returns its error code: `-ENOMEM` if the
-/// array lacked room, `-EINVAL` if the table was not one the C could build.
+/// Reports a failed operation and returns its error code: `-ENOMEM` if the
+/// array lacked room, `-EINVAL` if the table was not one the C could build
+/// (where the C would `BUG_ON()` or overrun the array).
 fn refuse(func: &str, e: RegionError) -> c_int {
-    pr_err!("{}: memblock.reserved left untouched: {}\n", func, e);
+    pr_err!("{}: memblock.reserved: {}\n", func, e);
     match e {
         RegionError::NoRoom { .. } => ENOMEM.to_errno(),
         _ => EINVAL.to_errno(),
@@ -150,7 +165,7 @@ __init_memblock! {
         // to `max` initialised entries that nobody else accesses while `t` is
         // borrowed.
         let regions = unsafe { core::slice::from_raw_parts_mut(t.regions, t.max) };
-        RegionTable::new(regions, &mut t.cnt, &mut t.total_size)
+        RegionTable::new(regions, &mut t.cnt, &mut t.total_size, CHECK)
     }
 
     /// Grows the array at `type_` with `memblock_double_array()` until it has
@@ -271,34 +286,37 @@ __init_memblock! {
         flag: u32,
     ) -> c_int {
         // memblock_isolate_range() grows first, with the capped size.  The
-        // table is validated once, before that: a bogus one is refused before
-        // memblock_double_array() copies it.
+        // table is checked before that: with CONFIG_DEBUG_VM, a bogus one is
+        // refused before memblock_double_array() copies it.
         let slots = memblock_regions::isolate_range_slots(base, size);
-        let room = {
+        let done = {
             // SAFETY: The caller guarantees `type_` is valid and not aliased.
             let t = unsafe { &mut *type_ };
             // SAFETY: So is its array; the view ends with this block.
             match unsafe { table(t) } {
-                Ok(t) => t.has_room(slots),
+                Ok(mut t) if t.has_room(slots) => Some(t.setclr_flag(base, size, set, flag)),
+                Ok(_) => None,
                 Err(e) => return refuse(func, e),
             }
         };
-        if !room {
-            let capped = memblock_regions::cap_size(base, size);
-            // SAFETY: Forwarded from the caller; no view of `type_` is alive
-            // (growing may replace the array).
-            if let Err(err) = unsafe { grow(type_, slots, base, capped) } {
-                return err;
+        let done = match done {
+            Some(done) => done,
+            None => {
+                let capped = memblock_regions::cap_size(base, size);
+                // SAFETY: Forwarded from the caller; no view of `type_` is
+                // alive (growing may replace the array).
+                if let Err(err) = unsafe { grow(type_, slots, base, capped) } {
+                    return err;
+                }
+                // SAFETY: As above, re-read after growing.
+                let t = unsafe { &mut *type_ };
+                // SAFETY: As above.
+                match unsafe { table(t) } {
+                    Ok(mut t) => t.setclr_flag(base, size, set, flag),
+                    Err(e) => Err(e),
+                }
             }
-        }
-        // SAFETY: As above, re-read after growing.
-        let t = unsafe { &mut *type_ };
-        // SAFETY: As above.
-        let mut t = match unsafe { table(t) } {
-            Ok(t) => t,
-            Err(e) => return refuse(func, e),
         };
-        let done = t.setclr_flag(base, size, set, flag);
         match done {
             Ok(()) => 0,
             Err(e) => refuse(func, e),
@@ -388,8 +406,9 @@ __init_memblock! {
             // entries that nobody writes meanwhile.
             unsafe { core::slice::from_raw_parts(t.regions, t.max) }
         };
-        // Validates the table in the same pass (an empty slice is `NoArray`).
-        match memblock_regions::reserved_kern_size_checked(regions, t.cnt, limit, nid) {
+        // With `Check::Full`, validates the table in the same pass (an empty
+        // slice is `NoArray`).
+        match memblock_regions::reserved_kern_size_checked(regions, t.cnt, limit, nid, CHECK) {
             Ok(size) => size,
             Err(e) => {
                 refuse("memblock_reserved_kern_size", e);

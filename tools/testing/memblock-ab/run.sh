@@ -54,8 +54,11 @@ echo "memblock A/B: kernel tree $kdir, build dir $build, seed $seed"
 
 # 1. The Rust static libraries.
 for layout in numa flat; do
+	# The NUMA layout also has CONFIG_DEBUG_VM (as configs/base.config):
+	# the glue validates the whole table per call there, and checks only
+	# the header in the flat layout.
 	features=()
-	[ $layout = numa ] && features=(--features numa)
+	[ $layout = numa ] && features=(--features numa,debug_vm)
 	echo "  CARGO   rust ($layout)"
 	CARGO_TARGET_DIR=$build/cargo-$layout cargo build --offline --quiet --release \
 		--manifest-path "$here/rust/Cargo.toml" "${features[@]}" ||

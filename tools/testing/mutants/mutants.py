@@ -54,10 +54,21 @@ MUTANTS = [
         boots=1,
     ),
     dict(
+        name="debug-vm-check-off",
+        file="mm/memblock_rsrv_kern_rust.rs",
+        old="""const CHECK: Check = if cfg!(CONFIG_DEBUG_VM) {
+    Check::Full""",
+        new="""const CHECK: Check = if cfg!(CONFIG_DEBUG_VM) {
+    Check::Header""",
+        why="with CONFIG_DEBUG_VM the memblock glue no longer validates the "
+            "whole table: a table memblock could not have built is used",
+        boots=1,
+    ),
+    dict(
         name="kern-size-ignores-nid",
         file="mm/memblock_regions.rs",
-        old="if (nid == r.nid() || !numa_valid_node::<R>(nid))",
-        new="if (nid >= 0 || !numa_valid_node::<R>(nid))",
+        old="if (all_nodes || nid == r.nid())",
+        new="if (all_nodes || nid >= 0)",
         why="memblock_reserved_kern_size() counts every node's regions",
         boots=1,
     ),

@@ -9,8 +9,8 @@
 //! `tools/testing/memblock-ab`.
 
 use bootmem_host::memblock_regions::{
-    cap_size, has_room, isolate_range_slots, validate, AddRange, Region, RegionError, RegionTable,
-    Warnings, MEMBLOCK_RSRV_KERN, PHYS_ADDR_MAX,
+    cap_size, has_room, isolate_range_slots, reserved_kern_size_checked, validate, AddRange, Check,
+    Region, RegionError, RegionTable, Warnings, MEMBLOCK_RSRV_KERN, PHYS_ADDR_MAX,
 };
 
 mod common;
@@ -132,8 +132,13 @@ impl<R: Region + Default> Type<R> {
     }
 
     fn table(&mut self) -> RegionTable<'_, R> {
-        RegionTable::new(&mut self.regions, &mut self.cnt, &mut self.total_size)
-            .expect("valid table")
+        RegionTable::new(
+            &mut self.regions,
+            &mut self.cnt,
+            &mut self.total_size,
+            Check::Full,
+        )
+        .expect("valid table")
     }
 
     fn live(&self) -> &[R] {
@@ -681,10 +686,40 @@ fn extreme_inputs_never_panic() {
             }
             validate(&t.regions, t.cnt).unwrap();
         }
-        // Garbage tables are refused, never trusted.
-        let garbage: Vec<Numa> = (0..1 + rng.below(6))
+        // Garbage tables: `Check::Full` refuses them; with `Check::Header`
+        // every operation runs on them (as the C would) and may fail, but
+        // never panics, loops or leaves `cnt` beyond `max`.
+        let mut garbage: Vec<Numa> = (0..1 + rng.below(6))
             .map(|_| rn(pick(&mut rng), pick(&mut rng), rng.next() as u32, 0))
             .collect();
-        let _ = validate(&garbage, rng.below(8) as usize);
+        let mut cnt = rng.below(8) as usize;
+        let mut total = rng.next();
+        let _ = validate(&garbage, cnt);
+        for _ in 0..4 {
+            let (b, s) = (pick(&mut rng), pick(&mut rng));
+            let Ok(mut t) = RegionTable::new(&mut garbage, &mut cnt, &mut total, Check::Header)
+            else {
+                break;
+            };
+            match rng.below(4) {
+                0 => {
+                    let _ = t.add_range(b, s, rng.next() as i32, rng.next() as u32);
+                }
+                1 => {
+                    if t.has_room(isolate_range_slots(b, s)) {
+                        let _ = t.setclr_flag(b, s, rng.below(2) == 0, rng.next() as u32);
+                    }
+                }
+                2 => {
+                    let (lo, hi) = (rng.next() as usize % 8, rng.next() as usize % 8);
+                    let _ = t.merge_regions(lo, hi);
+                }
+                _ => {
+                    let _ = t.add_range_insert(b, s, rng.next() as i32, rng.next() as u32);
+                }
+            }
+            assert!(cnt <= garbage.len());
+            let _ = reserved_kern_size_checked(&garbage, cnt, b, -1, Check::Header);
+        }
     }
 }

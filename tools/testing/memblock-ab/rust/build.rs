@@ -10,5 +10,8 @@ fn main() {
     if std::env::var_os("CARGO_FEATURE_NUMA").is_some() {
         println!("cargo:rustc-cfg=CONFIG_NUMA");
     }
+    if std::env::var_os("CARGO_FEATURE_DEBUG_VM").is_some() {
+        println!("cargo:rustc-cfg=CONFIG_DEBUG_VM");
+    }
     println!("cargo:rerun-if-changed=build.rs");
 }
