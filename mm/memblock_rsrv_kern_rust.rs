@@ -13,9 +13,9 @@
 //! array with the C's `memblock_double_array()` where the C would.  The table
 //! is checked as far as the operations need to stay in bounds; with
 //! `CONFIG_DEBUG_VM` all of it is validated on every call, and a table the C
-//! could not have built is refused with an error message (see [`CHECK`]).  Growing is
-//! done here and not in the pure code because `memblock_double_array()` is
-//! init text (see [`memblock_regions`]).
+//! could not have built is refused with an error message (see `CHECK`).
+//! Growing is done here and not in the pure code because
+//! `memblock_double_array()` is init text (see [`memblock_regions`]).
 //!
 //! Like every `__init_memblock` function these are init text unless memblock
 //! is kept after boot (`CONFIG_ARCH_KEEP_MEMBLOCK`) or may be used by memory
