@@ -257,18 +257,21 @@ impl<'a> MemoryMap<'a> {
 
     /// The first `DESC_SIZE_MIN` bytes of each descriptor, in order.
     fn raw(&self) -> impl Iterator<Item = &'a RawDesc> + 'a {
-        // By the invariant the first `nr * desc_size` bytes are there, in
-        // exactly `nr` chunks of at least DESC_SIZE_MIN bytes: `raw_desc`
-        // never fails and exactly `nr` descriptors come out.
-        // (`max` changes nothing but tells the compiler so.)
+        // A stride walk like the C's, without a length check per step
+        // (`chunks_exact()` costs one instruction more per descriptor): the
+        // invariant, checked once in `new()`, is what makes it safe.
+        // (`max` changes nothing but states the invariant locally.)
         let desc_size = self.desc_size.max(DESC_SIZE_MIN);
-        let len = self.nr.checked_mul(desc_size).unwrap_or(0);
-        let bytes: &'a [u8] = self.bytes;
-        bytes
-            .get(..len)
-            .unwrap_or(&[])
-            .chunks_exact(desc_size)
-            .filter_map(raw_desc)
+        let base = self.bytes.as_ptr();
+        (0..self.nr).map(move |i| {
+            // SAFETY: By the invariant checked in `new()`, `nr * desc_size
+            // <= bytes.len()` without overflow and `desc_size >=
+            // DESC_SIZE_MIN`: for `i < nr`, `i * desc_size` does not wrap
+            // and the `DESC_SIZE_MIN` bytes from there lie inside `bytes`,
+            // which is borrowed for `'a`.  `RawDesc` is a byte array
+            // (alignment 1), so any address is aligned for it.
+            unsafe { &*base.add(i.wrapping_mul(desc_size)).cast::<RawDesc>() }
+        })
     }
 
     /// The descriptors in order, striding by `desc_size`.
@@ -429,13 +432,15 @@ pub fn free_ranges(
     }
     // Validate the whole table first: a bad one frees nothing.
     // (No base is below the initial 0: the first entry is never "unsorted".)
-    let mut prev_end = 0;
+    // One pass without early exits (which entry is bad does not matter).
+    let (mut bad, mut prev_end) = (false, 0);
     for r in rsv {
-        let re = r.base.checked_add(r.size).ok_or(BadRsv)?;
-        if r.base < prev_end {
-            return Err(BadRsv);
-        }
+        let (re, wraps) = r.base.overflowing_add(r.size);
+        bad |= wraps | (r.base < prev_end);
         prev_end = re;
+    }
+    if bad {
+        return Err(BadRsv);
     }
 
     let start = start.max(floor);
