@@ -338,6 +338,51 @@ class ExpectedWarnings(unittest.TestCase):
         self.assertTrue(any(p.startswith("log: WARNING") for p in ab.check_log(log)))
 
 
+class KtapFilter(unittest.TestCase):
+    """A kernel line printed between a subtest's "KTAP version 1" and its
+    "# Subtest:" header (seen: the TSC refinement's clocksource lines)
+    must not turn the suite's cases into errors."""
+
+    LOG = [
+        "[    2.0] KTAP version 1",
+        "[    2.0] 1..1",
+        "[    2.1]     KTAP version 1",
+        "[    2.1] clocksource: tsc: mask: 0xffffffffffffffff max_cycles: 0x2127",
+        "[    2.1]     # Subtest: efi_memmap",
+        "[    2.1]     1..2",
+        "[    2.1]         KTAP version 1",
+        "[    2.1] clocksource: Switched to clocksource tsc",
+        "[    2.1]         # Subtest: efi_mm_tail",
+        "[    2.1]         ok 1 desc_size=48",
+        "[    2.1] tsc: Refined TSC clocksource calibration: 2300.000 MHz",
+        "[    2.1]         ok 2 desc_size=56",
+        "[    2.1]     # efi_mm_tail: pass:2 fail:0 skip:0 total:2",
+        "[    2.1]     ok 1 efi_mm_tail",
+        "[    2.2]     # free_bad_table.speed: normal",
+        "[    2.2]     ok 2 free_bad_table # SKIP no table",
+        "[    2.2] # efi_memmap: pass:1 fail:0 skip:1 total:2",
+        "[    2.2] ok 1 efi_memmap",
+    ]
+
+    def test_only_ktap_lines_kept(self):
+        kept = ab.ktap_only(self.LOG)
+        self.assertEqual(len(kept), len(self.LOG) - 3)
+        self.assertFalse(any("clocksource" in line or "tsc:" in line for line in kept))
+
+    def test_kunit_py_parses_the_suite(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "boot.log")
+            ab.write_lines(path, self.LOG)
+            ok, suites, text = ab.kunit_results(path)
+        self.assertTrue(ok, text)
+        # The parameterised case counts once per parameter.
+        self.assertEqual(suites, [("efi_memmap", {"pass": 2, "fail": 0, "skip": 1,
+                                                  "error": 0})])
+        self.assertEqual(ab.case_status["efi_memmap"],
+                         [("free_bad_table", "skip"), ("efi_mm_tail/desc_size=48", "pass"),
+                          ("efi_mm_tail/desc_size=56", "pass")])
+
+
 class Sample(unittest.TestCase):
     """The Rust sample's lines: its summary, and the timing-dependent
     count of units still unaccepted apart."""
