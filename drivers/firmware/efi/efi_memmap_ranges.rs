@@ -436,7 +436,7 @@ pub fn free_ranges(
     let (mut bad, mut prev_end) = (false, 0);
     for r in rsv {
         let (re, wraps) = r.base.overflowing_add(r.size);
-        bad |= wraps | (r.base < prev_end);
+        bad |= wraps || r.base < prev_end;
         prev_end = re;
     }
     if bad {

@@ -38,6 +38,28 @@ mod tests {
         }
     }
 
+    /// Descriptor 0 of `put()`'s map with a stride of a page: built at
+    /// compile time, as 4 KiB is too much for the kernel stack.
+    static PAGE_STRIDE: [u8; 4096] = {
+        let mut b = [0xa5u8; 4096];
+        b = put_const(b, 0, &0x7000_0001u32.to_ne_bytes());
+        b = put_const(b, 4, &0u32.to_ne_bytes());
+        b = put_const(b, 8, &0x12_3000u64.to_ne_bytes());
+        b = put_const(b, 16, &0u64.to_ne_bytes());
+        b = put_const(b, 24, &5u64.to_ne_bytes());
+        put_const(b, 32, &((1u64 << 63) | 0xf).to_ne_bytes())
+    };
+
+    /// `bytes` written into `b` at `at`, for a constant.
+    const fn put_const(mut b: [u8; 4096], at: usize, bytes: &[u8]) -> [u8; 4096] {
+        let mut i = 0;
+        while i < bytes.len() {
+            b[at + i] = bytes[i];
+            i += 1;
+        }
+        b
+    }
+
     fn rsv(base: u64, size: u64, keep: bool) -> Rsv {
         Rsv { base, size, keep }
     }
@@ -73,7 +95,9 @@ mod tests {
     fn rust_efi_memmap_layout() {
         assert_eq!(map_layout(48 * 3, 48), (3, true));
         assert_eq!(map_layout(48 * 3 + 7, 48), (3, false));
+        assert_eq!(map_layout(0, 48), (0, true));
         assert_eq!(map_layout(400, 39), (0, false));
+        assert_eq!(map_layout(400, 0), (0, false));
         assert_eq!(map_layout(40, DESC_SIZE_MIN), (1, true));
     }
 
@@ -89,6 +113,7 @@ mod tests {
             MemoryMap::new(&b, usize::MAX / 2, 3).err(),
             Some(MapError::TooShort)
         );
+        assert_eq!(MemoryMap::new(&b, 48, 4).map(|m| m.len()), Ok(4));
         assert_eq!(MemoryMap::new(&b, 64, 3).map(|m| m.iter().count()), Ok(3));
     }
 
@@ -99,6 +124,11 @@ mod tests {
         assert_eq!(r(desc(4, 0x1000, 0)), None);
         // Ends exactly at 2^64: does not fit.
         assert_eq!(r(desc(4, u64::MAX - 0xfff, 1)), None);
+        assert_eq!(
+            r(desc(4, u64::MAX - 0x1fff, 1)),
+            Some((u64::MAX - 0x1fff, u64::MAX - 0xfff))
+        );
+        assert_eq!(r(desc(4, 0, u64::MAX)), None);
         assert_eq!(r(desc(4, 0, 1 << 52)), None);
         assert!(r(desc(4, 0, (1 << 52) - 1)).is_some());
     }
@@ -116,7 +146,19 @@ mod tests {
                 Some(true)
             );
             assert_eq!(d.map(|d| (d.phys_addr, d.num_pages)), Some((0x12_3000, 5)));
+            assert_eq!(MemoryMap::new(&b, ds, 1).map(|m| m.get(1)), Ok(None));
         }
+        // A page per descriptor.
+        let m = MemoryMap::new(&PAGE_STRIDE, 4096, 1);
+        let d = m.ok().and_then(|m| m.get(0));
+        assert_eq!(d.map(|d| d.ty), Some(MemoryType(0x7000_0001)));
+        assert_eq!(d.map(|d| d.ty.is_boot_services()), Some(false));
+        assert_eq!(
+            d.map(|d| d.attribute.contains(MemoryAttribute::RUNTIME)),
+            Some(true)
+        );
+        assert_eq!(d.map(|d| (d.phys_addr, d.num_pages)), Some((0x12_3000, 5)));
+        assert_eq!(m.map(|m| m.get(1)), Ok(None));
     }
 
     #[test]
@@ -128,8 +170,10 @@ mod tests {
         put(&mut b, 56, 3, 4, 0x30_0000, 0, 0);
         let m = MemoryMap::new(&b, 56, 4);
         assert_eq!(m.map(|m| m.find_overlap(0)), Ok(Some(2)));
+        assert_eq!(m.map(|m| m.find_overlap(2)), Ok(Some(0)));
         assert_eq!(m.map(|m| m.find_overlap(1)), Ok(None));
         assert_eq!(m.map(|m| m.find_overlap(3)), Ok(None));
+        assert_eq!(m.map(|m| m.find_overlap(9)), Ok(None));
         assert_eq!(m.map(|m| m.sorted()), Ok(false));
         assert_eq!(MemoryMap::new(&b, 56, 2).map(|m| m.sorted()), Ok(true));
     }
@@ -145,25 +189,28 @@ mod tests {
                     *p = i as u8;
                 }
             }
+            let before = b;
             let mut seen = [0u32; 4];
             let mut n = 0;
             let kept = MemoryMapMut::new(&mut b[..4 * ds], ds, 4).map(|mut m| {
-                m.compact(|d| {
+                let kept = m.compact(|d| {
                     let ty = d.first_chunk::<4>().map_or(0, |t| u32::from_ne_bytes(*t));
                     if let Some(s) = seen.get_mut(n) {
                         *s = ty;
                     }
                     n += 1;
                     ty != 4 && ty != 3
-                })
+                });
+                (kept, m.len())
             });
-            assert_eq!(kept, Ok(2));
+            assert_eq!(kept, Ok((2, 2)));
             assert_eq!(seen, [1, 4, 2, 3]);
             assert_eq!(b.get(ds - 1), Some(&0));
             assert_eq!(b.get(ds..ds + 4), Some(&2u32.to_ne_bytes()[..]));
             assert_eq!(b.get(2 * ds - 1), Some(&2));
             // The bytes after the last kept descriptor are left alone.
             assert_eq!(b.get(2 * ds..2 * ds + 4), Some(&2u32.to_ne_bytes()[..]));
+            assert_eq!(b.get(2 * ds..), before.get(2 * ds..));
         }
     }
 
@@ -205,6 +252,12 @@ mod tests {
             Ok((1, (MB, 0x11_0000)))
         );
         assert_eq!(ranges(0xf_0000, 0xf_8000, &r, MB).map(|(_, n)| n), Ok(0));
+        // Clamped to the region.
+        assert_eq!(
+            ranges(0xf_8000, 0x10_8000, &r, 0).map(|(p, n)| (n, p[0])),
+            Ok((1, (0xf_8000, 0x10_8000)))
+        );
+        // Start past end.
         assert_eq!(ranges(0x20_0000, 0x10_0000, &r, 0).map(|(_, n)| n), Ok(0));
     }
 
@@ -214,14 +267,24 @@ mod tests {
         assert_eq!(ranges(0, u64::MAX, &unsorted, 0).err(), Some(BadRsv));
         let overlapping = [rsv(0x1000, 0x2000, false), rsv(0x2000, 0x1000, false)];
         assert_eq!(ranges(0, u64::MAX, &overlapping, 0).err(), Some(BadRsv));
+        let wraps = [rsv(u64::MAX - 0xfff, 0x1001, false)];
+        assert_eq!(ranges(0, u64::MAX, &wraps, 0).err(), Some(BadRsv));
+        // An end at exactly 2^64 does not fit in 64 bits either (as in the C).
         let to_2_64 = [rsv(u64::MAX - 0x1fff, 0x2000, false)];
         assert_eq!(ranges(0, u64::MAX, &to_2_64, 0).err(), Some(BadRsv));
+        // Just below: fine, and the last partial page is not freed.
+        let below = [rsv(u64::MAX - 0x2fff, 0x2fff, false)];
+        assert_eq!(
+            ranges(u64::MAX - 0x2fff, u64::MAX, &below, 0).map(|(p, n)| (n, p[0])),
+            Ok((1, (u64::MAX - 0x2fff, u64::MAX - 0xfff)))
+        );
         let mut out = [Range { start: 0, end: 0 }; 4];
         let one = [rsv(0, 0x1000, false)];
         assert_eq!(
             free_ranges(0, 1 << 30, &one, 0, 3000, &mut out),
             Err(BadRsv)
         );
+        assert_eq!(free_ranges(0, 1 << 30, &one, 0, 0, &mut out), Err(BadRsv));
         // More ranges than room: the count says how many there are.
         let mut many = [rsv(0, 0, false); 8];
         for (i, r) in many.iter_mut().enumerate() {
@@ -229,11 +292,13 @@ mod tests {
         }
         assert_eq!(free_ranges(MB, 2 * MB, &many, MB, PG, &mut out[..3]), Ok(8));
         assert_eq!((out[2].start, out[2].end), (MB + 0x4000, MB + 0x5000));
+        assert_eq!(free_ranges(MB, 2 * MB, &many, MB, PG, &mut []), Ok(8));
     }
 
     #[test]
     fn rust_efi_memmap_tail_pages() {
         assert_eq!(tail_pages(0x1000, 0x800, 0x3000, PG), Some((0x2000, 2)));
+        assert_eq!(tail_pages(0x1000, 0x1000, 0x3000, PG), Some((0x2000, 2)));
         assert_eq!(tail_pages(0x1000, 0x2001, 0x3000, PG), None);
         assert_eq!(tail_pages(0x1000, 0x3001, 0x3000, PG), None);
         assert_eq!(tail_pages(u64::MAX - 0xfff, 0, 0x2000, PG), None);
@@ -250,10 +315,20 @@ mod tests {
         ];
         assert!(freed_whole(&desc(4, MB, 3), &freed));
         assert!(freed_whole(&desc(3, MB, 3), &freed));
+        // Another type over the same range: not ours to drop.
         assert!(!freed_whole(&desc(7, MB, 3), &freed));
+        assert!(!freed_whole(&desc(2, MB, 3), &freed));
+        // Freed in part: the start matches, the end does not; or two pieces.
         assert!(!freed_whole(&desc(4, MB, 4), &freed));
+        assert!(!freed_whole(&desc(4, MB, 2), &freed));
         assert!(!freed_whole(&desc(4, 2 * MB, 4), &freed));
+        assert!(!freed_whole(&desc(4, 2 * MB + 0x2000, 3), &freed));
+        // No pages, or wrapping: never dropped.
         assert!(!freed_whole(&desc(4, MB, 0), &freed));
+        assert!(!freed_whole(
+            &desc(4, u64::MAX - 0xfff, 1),
+            &[r(u64::MAX - 0xfff, u64::MAX)]
+        ));
         assert!(!freed_whole(&desc(4, MB, 3), &[]));
     }
 }

@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Unit tests of `mm/memblock_regions.rs`.
+//! Host-only tests of `mm/memblock_regions.rs`, the ones that need `std`:
+//! growth by reallocating the array over many reservations, a randomised
+//! test of the coverage semantics against a simple per-unit model, and
+//! extreme inputs that must never panic.
 //!
-//! The expected states are those `mm/memblock.c` produces (worked out from
-//! the C by hand, including the stale entries its `memmove()`s leave behind
-//! `cnt`); a randomised test checks the coverage semantics against a simple
-//! per-unit model.  The bit-exact comparison with the C lives in
+//! The hand-worked cases (the states `mm/memblock.c` produces, including
+//! the stale entries its `memmove()`s leave behind `cnt`) are the shared
+//! unit tests `mm/memblock_regions_tests.rs`, which also run in the kernel
+//! as KUnit.  The bit-exact comparison with the C lives in
 //! `tools/testing/memblock-ab`.
 
 use bootmem_host::memblock_regions::{
-    cap_size, has_room, isolate_range_slots, reserved_kern_size_checked, validate, AddRange, Check,
-    Region, RegionError, RegionTable, Warnings, MEMBLOCK_RSRV_KERN, PHYS_ADDR_MAX,
+    has_room, isolate_range_slots, reserved_kern_size_checked, validate, AddRange, Check, Region,
+    RegionTable, Warnings, MEMBLOCK_RSRV_KERN, PHYS_ADDR_MAX,
 };
 
 mod common;
@@ -59,41 +62,6 @@ impl Region for Numa {
     }
 }
 
-/// `struct memblock_region` without `CONFIG_NUMA`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct Flat {
-    base: u64,
-    size: u64,
-    flags: u32,
-}
-
-impl Region for Flat {
-    const NUMA: bool = false;
-    const MAX_NUMNODES: i32 = 1;
-    fn base(&self) -> u64 {
-        self.base
-    }
-    fn size(&self) -> u64 {
-        self.size
-    }
-    fn flags(&self) -> u32 {
-        self.flags
-    }
-    fn nid(&self) -> i32 {
-        0
-    }
-    fn set_base(&mut self, base: u64) {
-        self.base = base;
-    }
-    fn set_size(&mut self, size: u64) {
-        self.size = size;
-    }
-    fn set_flags(&mut self, flags: u32) {
-        self.flags = flags;
-    }
-    fn set_nid(&mut self, _nid: i32) {}
-}
-
 fn r(base: u64, size: u64, flags: u32) -> Numa {
     Numa {
         base,
@@ -113,7 +81,6 @@ fn rn(base: u64, size: u64, flags: u32, nid: i32) -> Numa {
 }
 
 /// An owned `struct memblock_type`.
-#[derive(Clone, Debug, PartialEq, Eq)]
 struct Type<R> {
     regions: Vec<R>,
     cnt: usize,
@@ -187,226 +154,6 @@ impl<R: Region + Default> Type<R> {
 }
 
 #[test]
-fn cap_size_clips_at_phys_addr_max() {
-    assert_eq!(cap_size(0, PHYS_ADDR_MAX), PHYS_ADDR_MAX);
-    assert_eq!(cap_size(0x1000, PHYS_ADDR_MAX), PHYS_ADDR_MAX - 0x1000);
-    assert_eq!(cap_size(PHYS_ADDR_MAX - 10, 100), 10);
-    assert_eq!(cap_size(PHYS_ADDR_MAX, 1), 0);
-    assert_eq!(cap_size(5, 7), 7);
-    assert_eq!(isolate_range_slots(PHYS_ADDR_MAX, 100), 0);
-    assert_eq!(isolate_range_slots(0, 0), 0);
-    assert_eq!(isolate_range_slots(0, 1), 2);
-}
-
-#[test]
-fn has_room_matches_c_growth_condition() {
-    assert!(has_room(126, 128, 2));
-    assert!(!has_room(127, 128, 2));
-    assert!(has_room(128, 128, 0));
-    assert!(!has_room(usize::MAX, usize::MAX, 1));
-}
-
-#[test]
-fn validate_refuses_bogus_tables() {
-    let ok = [
-        r(0x1000, 0x1000, 0),
-        r(0x2000, 0x1000, KERN),
-        Numa::default(),
-    ];
-    assert_eq!(validate(&ok, 2), Ok(()));
-    assert_eq!(validate(&ok, 3), Err(RegionError::EmptyRegion { idx: 2 }));
-    assert_eq!(validate::<Numa>(&[], 0), Err(RegionError::NoArray));
-    assert_eq!(
-        validate(&ok, 4),
-        Err(RegionError::CntAboveMax { cnt: 4, max: 3 })
-    );
-    let overlap = [r(0x1000, 0x1001, 0), r(0x2000, 0x1000, 0)];
-    assert_eq!(validate(&overlap, 2), Err(RegionError::Unsorted { idx: 1 }));
-    let unsorted = [r(0x3000, 0x1000, 0), r(0x1000, 0x1000, 0)];
-    assert_eq!(
-        validate(&unsorted, 2),
-        Err(RegionError::Unsorted { idx: 1 })
-    );
-    let wraps = [r(PHYS_ADDR_MAX - 1, 2, 0)];
-    assert_eq!(validate(&wraps, 1), Err(RegionError::Overflow { idx: 0 }));
-    let to_max = [r(PHYS_ADDR_MAX - 1, 1, 0)];
-    assert_eq!(validate(&to_max, 1), Ok(()));
-    // Entries behind cnt are not looked at.
-    let stale = [r(0x1000, 0x1000, 0), r(0, 0, 0), r(5, PHYS_ADDR_MAX, 0)];
-    assert_eq!(validate(&stale, 1), Ok(()));
-    // The error messages are printable.
-    assert_eq!(
-        RegionError::NoRoom {
-            cnt: 3,
-            max: 4,
-            needed: 2
-        }
-        .to_string(),
-        "no room for 2 more regions (cnt 3, max 4)"
-    );
-}
-
-#[test]
-fn add_to_empty_array_uses_special_case() {
-    let mut t = Type::<Numa>::new(4, &[]);
-    let w = t.add(0x1000, 0x2000, 3, KERN);
-    assert_eq!(w, Warnings::default());
-    assert_eq!(t.live(), &[rn(0x1000, 0x2000, KERN, 3)]);
-    assert_eq!(t.total_size, 0x2000);
-
-    // A stale total_size draws the C's WARN_ON and is overwritten.
-    let mut t = Type::<Numa>::new(4, &[]);
-    t.total_size = 5;
-    let w = t.add(0x1000, 0x1000, 0, 0);
-    assert_eq!(w.empty_not_clean, 1);
-    assert!(w.any());
-    assert_eq!(t.total_size, 0x1000);
-    assert_eq!(t.cnt, 1);
-}
-
-#[test]
-fn zero_and_capped_sizes() {
-    let mut t = Type::<Numa>::new(4, &[r(0x1000, 0x1000, 0)]);
-    let before = t.clone();
-    t.add(0x5000, 0, MAX_NUMNODES, KERN);
-    t.add(PHYS_ADDR_MAX, 0x1000, MAX_NUMNODES, KERN);
-    assert_eq!(t, before);
-
-    // A range running past PHYS_ADDR_MAX ends at PHYS_ADDR_MAX.
-    t.add(PHYS_ADDR_MAX - 0x1000, PHYS_ADDR_MAX, MAX_NUMNODES, KERN);
-    assert_eq!(
-        t.live(),
-        &[
-            r(0x1000, 0x1000, 0),
-            r(PHYS_ADDR_MAX - 0x1000, 0x1000, KERN)
-        ]
-    );
-    assert_eq!(t.total_size, 0x2000);
-
-    // The largest possible range fills every gap.
-    t.add(0, PHYS_ADDR_MAX, MAX_NUMNODES, KERN);
-    assert_eq!(
-        t.live(),
-        &[
-            r(0, 0x1000, KERN),
-            r(0x1000, 0x1000, 0),
-            r(0x2000, PHYS_ADDR_MAX - 0x2000, KERN)
-        ]
-    );
-    assert_eq!(t.total_size, PHYS_ADDR_MAX);
-}
-
-#[test]
-fn adjacent_ranges_merge_only_when_compatible() {
-    let mut t = Type::<Numa>::new(8, &[r(0x1000, 0x1000, 0)]);
-    t.add(0x2000, 0x1000, MAX_NUMNODES, 0);
-    assert_eq!(t.live(), &[r(0x1000, 0x2000, 0)]);
-    t.add(0x3000, 0x1000, MAX_NUMNODES, KERN);
-    assert_eq!(t.live(), &[r(0x1000, 0x2000, 0), r(0x3000, 0x1000, KERN)]);
-    t.add(0x4000, 0x1000, 2, KERN);
-    assert_eq!(
-        t.live(),
-        &[
-            r(0x1000, 0x2000, 0),
-            r(0x3000, 0x1000, KERN),
-            rn(0x4000, 0x1000, KERN, 2)
-        ]
-    );
-    assert_eq!(t.total_size, 0x4000);
-}
-
-#[test]
-fn add_spanning_several_regions_fills_gaps_and_warns() {
-    let live = [
-        r(0x2000, 0x1000, 0),
-        r(0x4000, 0x1000, KERN),
-        rn(0x6000, 0x1000, KERN, 1),
-    ];
-    // max 8: cnt * 2 + 1 = 7 fits, so the C inserts in a single pass.
-    let mut t = Type::<Numa>::new(8, &live);
-    let w = t.add(0x1000, 0x7000, MAX_NUMNODES, KERN);
-    // Gaps are found before region 0 (flags differ), region 1 (same) and
-    // region 2 (nid differs).
-    assert_eq!(
-        w,
-        Warnings {
-            nid_mismatch: 1,
-            flags_mismatch: 1,
-            empty_not_clean: 0
-        }
-    );
-    assert_eq!(
-        t.live(),
-        &[
-            r(0x1000, 0x1000, KERN),
-            r(0x2000, 0x1000, 0),
-            r(0x3000, 0x3000, KERN),
-            rn(0x6000, 0x1000, KERN, 1),
-            r(0x7000, 0x1000, KERN),
-        ]
-    );
-    assert_eq!(t.total_size, 0x7000);
-    // Each of the two merges moved the regions behind it down by one and
-    // left the old last entry behind as a stale copy.
-    assert_eq!(t.regions[5], r(0x7000, 0x1000, KERN));
-    assert_eq!(t.regions[6], r(0x7000, 0x1000, KERN));
-    assert_eq!(t.regions[7], Numa::default());
-}
-
-#[test]
-fn full_table_counts_then_grows_then_inserts() {
-    let live = [r(0x2000, 0x1000, 0), r(0x4000, 0x1000, 0)];
-    // max 4: cnt * 2 + 1 = 5 > 4, so the C counts first.
-    let mut t = Type::<Numa>::new(4, &live);
-    let step = t
-        .table()
-        .add_range(0x1000, 0x5000, MAX_NUMNODES, 0)
-        .unwrap();
-    assert_eq!(
-        step,
-        AddRange::NeedSlots {
-            nr_new: 3,
-            warnings: Warnings::default()
-        }
-    );
-    // The counting pass changed nothing.
-    assert_eq!(t, Type::new(4, &live));
-    // Without growing, the insertion refuses and changes nothing.
-    assert_eq!(
-        t.table().add_range_insert(0x1000, 0x5000, MAX_NUMNODES, 0),
-        Err(RegionError::NoRoom {
-            cnt: 2,
-            max: 4,
-            needed: 3
-        })
-    );
-    assert_eq!(t, Type::new(4, &live));
-    t.double();
-    let w = t
-        .table()
-        .add_range_insert(0x1000, 0x5000, MAX_NUMNODES, 0)
-        .unwrap();
-    assert_eq!(w, Warnings::default());
-    assert_eq!(t.live(), &[r(0x1000, 0x5000, 0)]);
-    assert_eq!(t.total_size, 0x5000);
-    assert_eq!(t.regions.len(), 8);
-
-    // Counting pass with nothing to add: done without growing.
-    let mut t = Type::<Numa>::new(2, &live);
-    assert_eq!(
-        t.table()
-            .add_range(0x2000, 0x800, MAX_NUMNODES, KERN)
-            .unwrap(),
-        AddRange::Done(Warnings::default())
-    );
-    // A mismatch found by the counting pass is reported by both passes.
-    let mut t = Type::<Numa>::new(4, &live);
-    let w = t.add(0x1000, 0x2000, MAX_NUMNODES, KERN);
-    assert_eq!(w.flags_mismatch, 2);
-    assert_eq!(w.total(), 2);
-}
-
-#[test]
 fn growth_through_many_reservations() {
     let mut t = Type::<Numa>::new(128, &[]);
     for i in 0..600u64 {
@@ -428,154 +175,6 @@ fn growth_through_many_reservations() {
     assert_eq!(t.total_size, PHYS_ADDR_MAX);
     t.setclr(0, PHYS_ADDR_MAX, true, KERN);
     assert_eq!(t.live(), &[r(0, PHYS_ADDR_MAX, KERN)]);
-}
-
-#[test]
-fn isolate_splits_at_both_edges() {
-    let mut t = Type::<Numa>::new(4, &[rn(0x1000, 0x4000, NOINIT, 2)]);
-    let range = t.table().isolate_range(0x2000, 0x1000).unwrap();
-    assert_eq!(range, (1, 2));
-    assert_eq!(
-        t.live(),
-        &[
-            rn(0x1000, 0x1000, NOINIT, 2),
-            rn(0x2000, 0x1000, NOINIT, 2),
-            rn(0x3000, 0x2000, NOINIT, 2)
-        ]
-    );
-    assert_eq!(t.total_size, 0x4000);
-
-    // A range in a gap isolates nothing, a range across regions and gaps
-    // only the regions.
-    assert_eq!(
-        t.table().isolate_range(0x8000, 0x1000),
-        Err(RegionError::NoRoom {
-            cnt: 3,
-            max: 4,
-            needed: 2
-        })
-    );
-    t.double();
-    assert_eq!(t.table().isolate_range(0x8000, 0x1000).unwrap(), (0, 0));
-    assert_eq!(t.table().isolate_range(0, 0x2800).unwrap(), (0, 2));
-    assert_eq!(t.cnt, 4);
-    assert_eq!(t.regions[1], rn(0x2000, 0x800, NOINIT, 2));
-    assert_eq!(t.regions[2], rn(0x2800, 0x800, NOINIT, 2));
-    assert_eq!(t.table().isolate_range(0x1000, 0).unwrap(), (0, 0));
-}
-
-#[test]
-fn mark_kern_splits_and_remerges() {
-    let mut t = Type::<Numa>::new(4, &[r(0x1000, 0x4000, 0)]);
-    t.setclr(0x2000, 0x1000, true, KERN);
-    assert_eq!(
-        t.live(),
-        &[
-            r(0x1000, 0x1000, 0),
-            r(0x2000, 0x1000, KERN),
-            r(0x3000, 0x2000, 0)
-        ]
-    );
-    // Marking the rest, across a gap and beyond the last region, leaves the
-    // unreserved parts unreserved and merges everything reserved.
-    t.add(0x8000, 0x1000, MAX_NUMNODES, KERN);
-    t.setclr(0, 0x10000, true, KERN);
-    assert_eq!(
-        t.live(),
-        &[r(0x1000, 0x4000, KERN), r(0x8000, 0x1000, KERN)]
-    );
-    assert_eq!(t.total_size, 0x5000);
-    // Clearing merges as well.
-    t.setclr(0x1000, 0x4000, false, KERN);
-    assert_eq!(t.live(), &[r(0x1000, 0x4000, 0), r(0x8000, 0x1000, KERN)]);
-    assert_eq!(t.total_size, 0x5000);
-    // Marking in a gap or with size 0 changes nothing.
-    let before = t.clone();
-    t.setclr(0x6000, 0x1000, true, KERN);
-    t.setclr(0x1000, 0, true, KERN);
-    assert_eq!(t, before);
-}
-
-#[test]
-fn merge_regions_scans_from_start_minus_one() {
-    let live = [r(0, 0x1000, 0), r(0x1000, 0x1000, 0), r(0x2000, 0x1000, 0)];
-    let mut t = Type::<Numa>::new(4, &live);
-    // [start - 1, end): only regions 1 and 2 may merge.
-    t.table().merge_regions(2, 2).unwrap();
-    assert_eq!(t.live(), &[r(0, 0x1000, 0), r(0x1000, 0x2000, 0)]);
-    assert_eq!(t.regions[2], r(0x2000, 0x1000, 0));
-    t.table().merge_regions(0, 5).unwrap();
-    assert_eq!(t.live(), &[r(0, 0x3000, 0)]);
-    // total_size is left alone by merging.
-    assert_eq!(t.total_size, 0x3000);
-}
-
-#[test]
-fn insert_region_checks_room_and_index() {
-    let mut t = Type::<Numa>::new(2, &[r(0x1000, 0x1000, 0)]);
-    assert_eq!(
-        t.table().insert_region(3, 0, 1, 0, 0),
-        Err(RegionError::BadIndex { idx: 3 })
-    );
-    t.table().insert_region(0, 0, 0x1000, 5, KERN).unwrap();
-    assert_eq!(t.live(), &[rn(0, 0x1000, KERN, 5), r(0x1000, 0x1000, 0)]);
-    assert_eq!(
-        t.table().insert_region(0, 0, 1, 0, 0),
-        Err(RegionError::NoRoom {
-            cnt: 2,
-            max: 2,
-            needed: 1
-        })
-    );
-}
-
-#[test]
-fn reserved_kern_size_respects_limit_and_node() {
-    let live = [
-        rn(0x1000, 0x1000, KERN, 0),
-        rn(0x2000, 0x1000, 0, 0),
-        rn(0x3000, 0x2000, KERN, 1),
-        rn(0x8000, 0x1000, KERN | NOINIT, MAX_NUMNODES),
-    ];
-    let mut t = Type::<Numa>::new(8, &live);
-    let table = t.table();
-    assert_eq!(table.reserved_kern_size(PHYS_ADDR_MAX, NO_NODE), 0x4000);
-    assert_eq!(
-        table.reserved_kern_size(PHYS_ADDR_MAX, MAX_NUMNODES),
-        0x4000
-    );
-    assert_eq!(table.reserved_kern_size(PHYS_ADDR_MAX, 0), 0x1000);
-    assert_eq!(table.reserved_kern_size(PHYS_ADDR_MAX, 1), 0x2000);
-    assert_eq!(table.reserved_kern_size(PHYS_ADDR_MAX, 2), 0);
-    assert_eq!(table.reserved_kern_size(0x3800, NO_NODE), 0x1800);
-    // A region starting at the limit counts with size 0.
-    assert_eq!(table.reserved_kern_size(0x3000, NO_NODE), 0x1000);
-    assert_eq!(table.reserved_kern_size(0, NO_NODE), 0);
-    assert_eq!(table.reserved_kern_size(0x1800, i32::MIN), 0x800);
-}
-
-#[test]
-fn flat_regions_have_no_node() {
-    let mut t = Type::<Flat>::new(8, &[]);
-    let f = |base, size, flags| Flat { base, size, flags };
-    t.add(0x1000, 0x1000, 1, 0);
-    // The node differs from what memblock_get_region_node() reports (0), but
-    // without CONFIG_NUMA the C does not compare it.
-    let w = t.add(0, 0x3000, 1, 0);
-    assert_eq!(w, Warnings::default());
-    assert_eq!(t.live(), &[f(0, 0x3000, 0)]);
-    t.setclr(0x1000, 0x1000, true, KERN);
-    assert_eq!(
-        t.live(),
-        &[
-            f(0, 0x1000, 0),
-            f(0x1000, 0x1000, KERN),
-            f(0x2000, 0x1000, 0)
-        ]
-    );
-    let table = t.table();
-    assert_eq!(table.reserved_kern_size(PHYS_ADDR_MAX, 0), 0x1000);
-    assert_eq!(table.reserved_kern_size(PHYS_ADDR_MAX, 1), 0x1000);
 }
 
 const UNITS: usize = 48;
