@@ -123,6 +123,7 @@
 
 use core::cmp::{max, min};
 use core::fmt;
+use core::num::NonZeroU64;
 
 /// `BITS_PER_BYTE`.
 pub const BITS_PER_BYTE: u64 = 8;
@@ -274,7 +275,7 @@ impl BitRange {
 /// never written there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UnacceptedTable {
-    unit_size: u64,
+    unit_size: NonZeroU64,
     page_mask: u64,
     phys_base: u64,
     nbits: u64,
@@ -295,10 +296,10 @@ impl UnacceptedTable {
         size: u64,
         page_size: u64,
     ) -> Result<Self, TableError> {
-        if unit_size == 0 {
+        let Some(unit_nz) = NonZeroU64::new(u64::from(unit_size)) else {
             return Err(TableError::UnitSizeZero);
-        }
-        let unit = u64::from(unit_size);
+        };
+        let unit = unit_nz.get();
         if unit < page_size {
             return Err(TableError::UnitSizeBelowPage {
                 unit_size,
@@ -341,7 +342,7 @@ impl UnacceptedTable {
         let words = nbits.div_ceil(BITS_PER_LONG);
         let words = usize::try_from(words).map_err(|_| overflow)?;
         Ok(Self {
-            unit_size: unit,
+            unit_size: unit_nz,
             page_mask,
             phys_base,
             nbits,
@@ -355,27 +356,18 @@ impl UnacceptedTable {
         self.words
     }
 
-    /// `off / unit_size`; `unit_size` is not 0.
+    /// `off / unit_size` (`unit_size` is not 0: no check).
     #[inline]
     fn unit_of(&self, off: u64) -> u64 {
-        off.checked_div(self.unit_size).unwrap_or(0)
-    }
-
-    /// `DIV_ROUND_UP(end, unit_size)` as the C computes it, `(end +
-    /// unit_size - 1) / unit_size` in wrapping `u64`.  Only an `end` within
-    /// `unit_size - 1` of 2^64 wraps, which no table of `new()` reaches:
-    /// callers pass offsets clamped to the bitmap's span.
-    #[inline]
-    fn div_round_up(&self, end: u64) -> u64 {
-        self.unit_of(end.wrapping_add(self.unit_size.wrapping_sub(1)))
+        off / self.unit_size
     }
 
     /// The C's common prologue: offsets `[start, end)` from `phys_base`
     /// after aligning the request to whole pages, clamping it to the bitmap
-    /// and adding the guard unit, or `None` where the C returns early (`end
-    /// < phys_base`).
+    /// and adding the guard unit, with `DIV_ROUND_UP(end, unit_size)`, or
+    /// `None` where the C returns early (`end < phys_base`).
     #[inline]
-    fn clamp(&self, start: u64, size: u64) -> Option<(u64, u64)> {
+    fn clamp(&self, start: u64, size: u64) -> Option<(u64, u64, u64)> {
         // `end = PAGE_ALIGN(start + size); start = PAGE_ALIGN_DOWN(start);`
         // (upstream 948a013a54c4): a range ending inside a unit's last page
         // still gets its guard unit below.  Both wrap in the C, as here: a
@@ -392,11 +384,23 @@ impl UnacceptedTable {
         // the range ends on a unit boundary, the next unit counts too.  The
         // C wraps to 0 here when end is 2^64 - unit_size; saturate instead,
         // the clamp below brings it back to the bitmap.
-        if end.checked_rem(self.unit_size) == Some(0) {
-            end = end.saturating_add(self.unit_size);
+        //
+        // One division gives both the guard test and DIV_ROUND_UP(end) of
+        // the C's callers: with the guard, DIV_ROUND_UP(end + unit_size) is
+        // end / unit_size + 1, and so is DIV_ROUND_UP(end) without it (end
+        // not on a unit boundary); clamping end to the span, a multiple of
+        // unit_size, clamps that to nbits.  (`+ 1` cannot wrap: unit_size
+        // is at least a page.)
+        let (q, r) = (end / self.unit_size, end % self.unit_size);
+        if r == 0 {
+            end = end.saturating_add(self.unit_size.get());
         }
         // Do not overrun the bitmap.
-        Some((start, min(end, self.span)))
+        Some((
+            start,
+            min(end, self.span),
+            min(q.saturating_add(1), self.nbits),
+        ))
     }
 
     /// The unit range `accept_memory(start, size)` works on, or `None` when
@@ -404,10 +408,10 @@ impl UnacceptedTable {
     /// `phys_base`).
     #[inline]
     pub fn accept_memory_range(&self, start: u64, size: u64) -> Option<AcceptRange> {
-        let (start, end) = self.clamp(start, size)?;
+        let (start, _, end_unit) = self.clamp(start, size)?;
         Some(AcceptRange {
             start: self.unit_of(start),
-            end: self.div_round_up(end),
+            end: end_unit,
         })
     }
 
@@ -441,7 +445,7 @@ impl UnacceptedTable {
     /// `unit * unit_size + phys_base`; `unit <= nbits`, so by the checks of
     /// `new()` this never saturates.
     fn unit_to_phys(&self, unit: u64) -> u64 {
-        unit.saturating_mul(self.unit_size)
+        unit.saturating_mul(self.unit_size.get())
             .saturating_add(self.phys_base)
     }
 
@@ -497,7 +501,7 @@ impl UnacceptedTable {
         start: u64,
         size: u64,
     ) -> bool {
-        let Some((start, end)) = self.clamp(start, size) else {
+        let Some((start, end, last)) = self.clamp(start, size) else {
             return false;
         };
         if start >= end {
@@ -505,7 +509,6 @@ impl UnacceptedTable {
         }
         // Every unit [start, end) touches, unlike the C's unaligned stepping.
         let first = self.unit_of(start);
-        let last = self.div_round_up(end);
         find_next_bit(bitmap, last, first, false) < last
     }
 
@@ -529,7 +532,7 @@ impl UnacceptedTable {
 impl UnacceptedTable {
     /// `unit_size` in bytes.
     pub fn unit_size(&self) -> u64 {
-        self.unit_size
+        self.unit_size.get()
     }
 
     /// `phys_base`.

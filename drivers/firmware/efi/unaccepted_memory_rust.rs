@@ -20,7 +20,8 @@
 //! kdump callback registration are C objects (`unaccepted_memory_state.c`):
 //! Rust in 6.12 cannot define them statically.
 //!
-//! A table whose header the C cannot survive (see [`TableError`]) makes
+//! A table whose header the C cannot survive (see
+//! [`TableError`](unaccepted_memory_bitmap::TableError)) makes
 //! the first use fail loudly: a `pr_emerg` naming the field, then
 //! `efi_unaccepted_table_unusable()` (C, `unaccepted_memory_state.c`),
 //! which panics.  Reading or accepting by a bogus geometry could touch
@@ -38,7 +39,7 @@ use kernel::prelude::*;
 
 pub mod unaccepted_memory_bitmap;
 
-use unaccepted_memory_bitmap::{AcceptRange, TableError, UnacceptedTable};
+use unaccepted_memory_bitmap::{AcceptRange, UnacceptedTable};
 
 const __LOG_PREFIX: &[u8] = b"efi\0";
 
@@ -87,8 +88,8 @@ impl Table {
         let hdr = unsafe { &*raw };
         match UnacceptedTable::new(hdr.unit_size, hdr.phys_base, hdr.size, PAGE_SIZE as u64) {
             Ok(geometry) => Some(Table { geometry, raw }),
-            Err(e) => {
-                report_bad_table(e, hdr);
+            Err(_) => {
+                report_bad_table(hdr);
                 None
             }
         }
@@ -114,8 +115,16 @@ impl Table {
 /// Fails loudly on a table the kernel cannot use safely: names the field,
 /// then panics in `efi_unaccepted_table_unusable()` (which only returns
 /// when a KUnit test redirects it).
+///
+/// Out of line and given only the header (it validates again to name the
+/// field), so that the callers' fast path carries no error value.
 #[cold]
-fn report_bad_table(e: TableError, hdr: &bindings::efi_unaccepted_memory) {
+#[inline(never)]
+fn report_bad_table(hdr: &bindings::efi_unaccepted_memory) {
+    let Err(e) = UnacceptedTable::new(hdr.unit_size, hdr.phys_base, hdr.size, PAGE_SIZE as u64)
+    else {
+        return;
+    };
     pr_emerg!(
         "unusable unaccepted memory table: {} (unit_size {:#x}, phys_base {:#x}, size {:#x})\n",
         e,

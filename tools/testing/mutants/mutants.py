@@ -75,8 +75,19 @@ MUTANTS = [
     dict(
         name="drop-guard-unit",
         file="drivers/firmware/efi/unaccepted_memory_bitmap.rs",
-        old="end = end.saturating_add(self.unit_size);",
-        new="end = end.saturating_add(0);",
+        old="""        if r == 0 {
+            end = end.saturating_add(self.unit_size.get());
+        }
+        // Do not overrun the bitmap.
+        Some((
+            start,
+            min(end, self.span),
+            min(q.saturating_add(1), self.nbits),""",
+        new="""        // Do not overrun the bitmap.
+        Some((
+            start,
+            min(end, self.span),
+            min(if r == 0 { q } else { q.saturating_add(1) }, self.nbits),""",
         why="accept_memory() no longer accepts the unit after a range that "
             "ends on a unit boundary (load_unaligned_zeropad() guard)",
         boots=1,
@@ -102,8 +113,9 @@ MUTANTS = [
     dict(
         name="query-misses-guard",
         file="drivers/firmware/efi/unaccepted_memory_bitmap.rs",
-        old="let last = self.div_round_up(end);\n        find_next_bit(bitmap, last, first, false) < last",
-        new="let last = self.div_round_up(end).saturating_sub(1);\n        find_next_bit(bitmap, last, first, false) < last",
+        old="let first = self.unit_of(start);\n        find_next_bit(bitmap, last, first, false) < last",
+        new="let first = self.unit_of(start);\n        let last = last.saturating_sub(1);\n"
+            "        find_next_bit(bitmap, last, first, false) < last",
         why="range_contains_unaccepted_memory() does not look at the last "
             "unit (the guard unit of an aligned range)",
         boots=1,
