@@ -1408,12 +1408,19 @@ def cmd_bench_boot(args):
     # initcall_debug's own lines are KERN_DEBUG: they stay in the log
     # buffer (the dump greps the two times from there), off the console.
     append = "initcall_debug kunit.enable=0"
+    # BENCH_ICOUNT=N: QEMU's -icount shift=N, where the guest's clock
+    # advances with the instructions it executes (2^N ns each) instead of
+    # the host's time: the phases' times become instruction counts,
+    # repeatable to the instruction, free of the host's noise.
+    icount = os.environ.get("BENCH_ICOUNT")
+    extra = ("-icount", f"shift={int(icount)},sleep=off") if icount else ()
     times = {(v, ph): [] for v in variants for ph in ("unmap", "free")}
     failed = False
     for i in range(boots):
         for v in (variants if i % 2 == 0 else variants[::-1]):
             path, wall, timed_out = boot(v, mem, smp, append, image=images[v],
-                                         tag=f"bench-{v}-{mem}-smp{smp}-{i}")
+                                         tag=f"bench-{v}-{mem}-smp{smp}-{i}",
+                                         extra=extra)
             lines = read_log(path)
             problems = check_log(lines)
             if timed_out:
