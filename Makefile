@@ -31,7 +31,7 @@ help:
 	@echo "Variables: KDIR= VARIANT=c|rust|stock MEM=1G SMP=2 APPEND='...' MATRIX=check|full|kexec|sim"
 	@echo "           SANITIZE=kasan (KASAN + UBSAN kernels, C and Rust)"
 	@echo "           FUZZ_SECONDS=60 (make fuzz, per target; make check: 20)"
-	@echo "           BENCH_BOOTS=5 (make bench-boot, boots per variant)"
+	@echo "           BENCH_BOOTS=5 BENCH_ICOUNT=N (make bench-boot: boots per variant, QEMU -icount)"
 
 deps:
 	@scripts/setup-deps.sh
