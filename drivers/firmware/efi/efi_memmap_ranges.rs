@@ -263,13 +263,11 @@ impl<'a> MemoryMap<'a> {
         // (`max` changes nothing but states the invariant locally.)
         let desc_size = self.desc_size.max(DESC_SIZE_MIN);
         let base = self.bytes.as_ptr();
+        // `new()` checked `nr * desc_size <= bytes.len()` (no overflow) and
+        // `desc_size >= DESC_SIZE_MIN`; `RawDesc` is a byte array (align 1).
         (0..self.nr).map(move |i| {
-            // SAFETY: By the invariant checked in `new()`, `nr * desc_size
-            // <= bytes.len()` without overflow and `desc_size >=
-            // DESC_SIZE_MIN`: for `i < nr`, `i * desc_size` does not wrap
-            // and the `DESC_SIZE_MIN` bytes from there lie inside `bytes`,
-            // which is borrowed for `'a`.  `RawDesc` is a byte array
-            // (alignment 1), so any address is aligned for it.
+            // SAFETY: For `i < nr` (see above), `i * desc_size` cannot wrap
+            // and its `DESC_SIZE_MIN` bytes lie inside `bytes` (live for `'a`).
             unsafe { &*base.add(i.wrapping_mul(desc_size)).cast::<RawDesc>() }
         })
     }
